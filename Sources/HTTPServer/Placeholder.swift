@@ -1,0 +1,2 @@
+import CSystem
+public enum HTTPServerPlaceholder {}

@@ -1,0 +1,3 @@
+import HTTPServer
+import ChatBackends
+public enum RunnelPlaceholder {}

@@ -1,0 +1,2 @@
+import Runnel
+print("runnel")

@@ -1,0 +1,2 @@
+import XCTest
+final class ChatBackendsPlaceholderTests: XCTestCase { func testBuilds() {} }
