@@ -23,8 +23,9 @@ let package = Package(
         .executableTarget(name: "runnel", dependencies: ["Runnel"]),
         .executableTarget(name: "runnel-embed", path: "Plugins/EmbedAssetsTool"),
         .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["runnel-embed"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "ChatBackendsTests", dependencies: ["ChatBackends"]),
-        .testTarget(name: "RunnelTests", dependencies: ["Runnel", "HTTPServer", "ChatBackends"]),
+        .testTarget(name: "RunnelTests", dependencies: ["Runnel", "HTTPServer", "ChatBackends", "TestSupport"]),
     ]
 )

@@ -1,3 +1,5 @@
+#define _GNU_SOURCE
+#include <sys/socket.h>
 #include "CSystem.h"
 
 int csystem_deflate_init_gzip(z_stream *stream, int level) {
@@ -6,4 +8,8 @@ int csystem_deflate_init_gzip(z_stream *stream, int level) {
 
 int csystem_inflate_init_auto(z_stream *stream) {
     return inflateInit2(stream, 15 + 32);
+}
+
+int csystem_accept_nonblocking(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }

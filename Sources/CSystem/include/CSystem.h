@@ -15,4 +15,7 @@ int csystem_deflate_init_gzip(z_stream *stream, int level);
 /// inflateInit2 accepting gzip or zlib headers (windowBits 15 + 32).
 int csystem_inflate_init_auto(z_stream *stream);
 
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (accept4 needs _GNU_SOURCE, which Swift's Glibc lacks).
+int csystem_accept_nonblocking(int fd);
+
 #endif

@@ -1,0 +1,73 @@
+/// A response: status, headers and a body that is either bytes or a stream.
+///
+/// ```swift
+/// Response(status: .ok, headers: ["Content-Type": "text/plain"], body: Array("ok".utf8))
+/// Response(status: .ok, headers: ["Content-Type": "text/event-stream"]) { writer in
+///     try await writer.write(ServerSentEvent.data("{\"chunk\":\"hi\"}"))
+/// }
+/// ```
+public struct Response: Sendable {
+    public var status: HTTPStatus
+    public var headers: HTTPHeaders
+    public var body: ResponseBody
+
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = .bytes(body)
+    }
+
+    /// A streamed response: chunked on HTTP/1.1, close-delimited on HTTP/1.0.
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], stream: @escaping ResponseBody.Producer) {
+        self.status = status
+        self.headers = headers
+        self.body = .stream(stream)
+    }
+
+    /// A plain-text response.
+    public static func text(_ text: String, status: HTTPStatus = .ok) -> Response {
+        Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(text.utf8))
+    }
+}
+
+/// A response body: bytes known up front, or a producer that writes pieces as they come.
+public enum ResponseBody: Sendable {
+    public typealias Producer = @Sendable (any ResponseBodyWriter) async throws -> Void
+    case bytes([UInt8])
+    case stream(Producer)
+}
+
+/// Where a streamed body goes. `write` returns once the bytes are in the kernel and
+/// suspends while the socket is full (backpressure); it throws once the client has gone.
+public protocol ResponseBodyWriter: Sendable {
+    /// Sends `bytes` as the next piece of the body, at once (no buffering).
+    func write(_ bytes: [UInt8]) async throws
+    /// True once the server began a graceful shutdown: producers should finish up.
+    var isShuttingDown: Bool { get }
+}
+
+/// The handler of every request: the server's one extension point.
+public protocol HTTPHandler: Sendable {
+    func handle(_ request: Request) async throws -> Response
+    /// The largest body this request may carry (413 beyond it), decided from its head.
+    func maxBodySize(for head: RequestHead) -> Int
+}
+
+extension HTTPHandler {
+    public func maxBodySize(for head: RequestHead) -> Int { ServerConfiguration.defaultMaxBodySize }
+}
+
+/// An error a handler throws to answer with a status and a plain-text message.
+public struct HTTPError: Error, Sendable, CustomStringConvertible {
+    public var status: HTTPStatus
+    public var message: String
+    public var headers: HTTPHeaders
+
+    public init(_ status: HTTPStatus, _ message: String? = nil, headers: HTTPHeaders = [:]) {
+        self.status = status
+        self.message = message ?? status.reason
+        self.headers = headers
+    }
+
+    public var description: String { "\(status): \(message)" }
+}

@@ -1,2 +1,0 @@
-import CSystem
-public enum HTTPServerPlaceholder {}

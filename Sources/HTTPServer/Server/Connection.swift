@@ -1,0 +1,213 @@
+/// One client connection's life (Hummingbird's `HTTPChannelHandler` loop): read a head,
+/// read its body, call the handler, write the response, and again while kept alive.
+/// A request that cannot be parsed is answered with its status and the connection is
+/// closed, since nothing after it can be framed with confidence.
+struct Connection {
+    let io: ConnectionIO
+    let configuration: ServerConfiguration
+    let handler: any HTTPHandler
+    let registry: ConnectionRegistry
+
+    private enum ReadFailure: Error {
+        /// A request that was started but not finished in time: answer 408.
+        case requestTimedOut
+        /// Nothing arrived while idle, or the peer left: close silently.
+        case idleClosed
+    }
+
+    func run() async {
+        var buffer = ByteBuffer()
+        var parser = RequestParser(limits: configuration.headLimits)
+        var isFirstRequest = true
+        defer { close() }
+        while true {
+            guard registry.setIdle(io.socket, buffer.isEmpty) else { return }
+            let head: RequestHead
+            do {
+                head = try await readHead(&buffer, &parser, isFirstRequest: isFirstRequest)
+            } catch let error as HTTPParseError {
+                await sendError(error.status, error.message)
+                return
+            } catch ReadFailure.requestTimedOut {
+                await sendError(.requestTimeout, "request head not received within \(configuration.headerReadTimeout)")
+                return
+            } catch {
+                return
+            }
+            isFirstRequest = false
+            _ = registry.setIdle(io.socket, false)
+            let started = ContinuousClock.now
+            guard HTTPMethod.known.contains(head.method) else {
+                await sendError(.notImplemented, "method \(head.method) is not implemented")
+                return
+            }
+            let body: [UInt8]
+            do {
+                body = try await readBody(of: head, &buffer, &parser)
+            } catch let error as HTTPError {
+                await sendError(error.status, error.message)
+                return
+            } catch let error as HTTPParseError {
+                await sendError(error.status, error.message)
+                return
+            } catch ReadFailure.requestTimedOut {
+                await sendError(.requestTimeout, "request body not received within \(configuration.bodyReadTimeout)")
+                return
+            } catch {
+                return
+            }
+            let response = await respond(to: Request(head: head, body: body))
+            let keepAlive = head.keepAlive && !registry.isShuttingDown
+                && !response.headers.contains("Connection", token: "close")
+            guard let bytes = await write(response, for: head, keepAlive: keepAlive) else { return }
+            configuration.accessLog?(AccessLogEntry(
+                method: head.method.rawValue, target: head.target, status: response.status.code,
+                bytes: bytes, duration: ContinuousClock.now - started))
+            if !keepAlive { return }
+        }
+    }
+
+    private func readHead(_ buffer: inout ByteBuffer, _ parser: inout RequestParser, isFirstRequest: Bool) async throws -> RequestHead {
+        // The header clock starts at accept for a new connection, and at the first byte of
+        // the next request on a kept-alive one; before that, the keep-alive timeout rules.
+        var deadline: ContinuousClock.Instant? = isFirstRequest || !buffer.isEmpty
+            ? .now + configuration.headerReadTimeout : nil
+        while true {
+            if case .head(let head)? = try parser.next(&buffer) { return head }
+            do {
+                try await io.fill(&buffer, deadline: deadline ?? .now + configuration.keepAliveTimeout)
+            } catch SocketError.timedOut {
+                throw deadline == nil ? ReadFailure.idleClosed : ReadFailure.requestTimedOut
+            } catch SocketError.disconnected {
+                throw ReadFailure.idleClosed
+            }
+            if deadline == nil {
+                deadline = .now + configuration.headerReadTimeout
+                _ = registry.setIdle(io.socket, false)
+            }
+        }
+    }
+
+    private func readBody(of head: RequestHead, _ buffer: inout ByteBuffer, _ parser: inout RequestParser) async throws -> [UInt8] {
+        let limit = handler.maxBodySize(for: head)
+        let framing = try RequestParser.framing(of: head)
+        if case .length(let count) = framing, count > limit {
+            throw HTTPError(.contentTooLarge, "request body of \(count) bytes exceeds the limit of \(limit) bytes")
+        }
+        if framing != .none, head.version == .http1_1, head.headers["Expect"]?.equalsIgnoringCase("100-continue") == true {
+            try await io.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
+        var body: [UInt8] = []
+        while true {
+            switch try parser.next(&buffer) {
+            case .body(let piece)?:
+                body += piece
+                if body.count > limit {
+                    throw HTTPError(.contentTooLarge, "request body exceeds the limit of \(limit) bytes")
+                }
+            case .end?:
+                return body
+            case .head?:
+                throw HTTPParseError.bad("unexpected request head")
+            case nil:
+                do {
+                    try await io.fill(&buffer, deadline: .now + configuration.bodyReadTimeout)
+                } catch SocketError.timedOut {
+                    throw ReadFailure.requestTimedOut
+                }
+            }
+        }
+    }
+
+    private func respond(to request: Request) async -> Response {
+        do {
+            return try await handler.handle(request)
+        } catch let error as HTTPError {
+            var response = Response.text(error.message + "\n", status: error.status)
+            for field in error.headers { response.headers[field.name] = field.value }
+            return response
+        } catch {
+            return Response.text("internal server error\n", status: .internalServerError)
+        }
+    }
+
+    /// Writes `response`; the body bytes sent, or nil when the connection must close.
+    private func write(_ response: Response, for head: RequestHead, keepAlive: Bool) async -> Int? {
+        let bodyAllowed = ResponseHead.allowsBody(response.status)
+        let sendsBody = bodyAllowed && head.method != .head
+        do {
+            switch response.body {
+            case .bytes(let bytes):
+                var wire = ResponseHead.encode(
+                    status: response.status, headers: response.headers,
+                    framing: bodyAllowed ? .length(bytes.count) : .none,
+                    version: head.version, keepAlive: keepAlive, serverName: configuration.serverName)
+                if sendsBody { wire += bytes }
+                try await io.write(wire)
+                return sendsBody ? bytes.count : 0
+            case .stream(let producer):
+                let chunked = head.version == .http1_1
+                try await io.write(ResponseHead.encode(
+                    status: response.status, headers: response.headers,
+                    framing: sendsBody ? (chunked ? .chunked : .untilClose) : .none,
+                    version: head.version, keepAlive: keepAlive && (chunked || !sendsBody),
+                    serverName: configuration.serverName))
+                guard sendsBody else { return 0 }
+                let writer = StreamWriter(io: io, chunked: chunked, registry: registry)
+                try await stream(producer, to: writer)
+                try await writer.finish()
+                return chunked ? writer.bytesSent : nil
+            }
+        } catch {
+            return nil
+        }
+    }
+
+    /// Runs the producer in a task of its own, cancelled the moment the client hangs up
+    /// (or when a shutdown's grace period ends), so a silent backend stops at once.
+    private func stream(_ producer: @escaping ResponseBody.Producer, to writer: StreamWriter) async throws {
+        let task = Task { try await producer(writer) }
+        registry.setStream(io.socket, task)
+        io.poller.onHangUp(io.socket) { task.cancel() }
+        defer {
+            io.poller.onHangUp(io.socket, nil)
+            registry.setStream(io.socket, nil)
+        }
+        try await task.value
+    }
+
+    private func sendError(_ status: HTTPStatus, _ message: String) async {
+        let wire = ResponseHead.encode(
+            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
+            framing: .length(message.utf8.count + 1), version: .http1_1, keepAlive: false,
+            serverName: configuration.serverName) + Array((message + "\n").utf8)
+        do {
+            try await io.write(wire)
+        } catch {
+            return  // the client left before hearing why: nothing more to do
+        }
+        configuration.accessLog?(AccessLogEntry(method: "-", target: "-", status: status.code, bytes: message.utf8.count + 1, duration: .zero))
+        await lingerBeforeClose()
+    }
+
+    /// Half-closes, then discards what the client still sends for a moment: closing with
+    /// unread bytes would send a reset that can destroy the error response in flight.
+    private func lingerBeforeClose() async {
+        io.socket.shutdownWrite()
+        var discard = ByteBuffer()
+        let deadline = ContinuousClock.now + Self.lingerTime
+        while discard.readableCount < Self.lingerMaxBytes {
+            do { try await io.fill(&discard, deadline: deadline) } catch { return }
+        }
+    }
+
+    /// How long and how much a closing connection drains after an error response.
+    static let lingerTime: Duration = .seconds(1)
+    static let lingerMaxBytes = 1 << 20
+
+    private func close() {
+        io.poller.deregister(io.socket)
+        registry.remove(io.socket)
+        io.socket.close()
+    }
+}

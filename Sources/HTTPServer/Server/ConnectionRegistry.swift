@@ -1,0 +1,96 @@
+import Synchronization
+
+/// The open connections, what each is doing, and the shutdown flag: what a graceful
+/// shutdown needs to close idle connections at once and cancel streams that outlive it.
+final class ConnectionRegistry: Sendable {
+    private struct Entry {
+        let socket: Socket
+        var idle = true
+        var stream: Task<Void, any Error>?
+    }
+
+    private struct State {
+        var entries: [Int32: Entry] = [:]
+        var shuttingDown = false
+        var drainWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+        var nextWaiterID = 0
+    }
+
+    private let state = Mutex(State())
+    private let shuttingDownFlag = Atomic<Bool>(false)
+    let maxConnections: Int
+
+    init(maxConnections: Int) { self.maxConnections = maxConnections }
+
+    var isShuttingDown: Bool { shuttingDownFlag.load(ordering: .relaxed) }
+    var count: Int { state.withLock { $0.entries.count } }
+
+    /// Admits a new connection; false when full or shutting down.
+    func add(_ socket: Socket) -> Bool {
+        state.withLock { state in
+            guard !state.shuttingDown, state.entries.count < maxConnections else { return false }
+            state.entries[socket.fd] = Entry(socket: socket)
+            return true
+        }
+    }
+
+    func remove(_ socket: Socket) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            state.entries.removeValue(forKey: socket.fd)
+            guard state.entries.isEmpty else { return [] }
+            defer { state.drainWaiters = [:] }
+            return Array(state.drainWaiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: true) }
+    }
+
+    /// Marks the connection idle (between requests) or busy; false if it should close
+    /// instead of waiting for another request, because the server is shutting down.
+    func setIdle(_ socket: Socket, _ idle: Bool) -> Bool {
+        state.withLock { state in
+            state.entries[socket.fd]?.idle = idle
+            return !(idle && state.shuttingDown)
+        }
+    }
+
+    /// Records the task producing a streamed body, so shutdown can cancel it.
+    func setStream(_ socket: Socket, _ task: Task<Void, any Error>?) {
+        state.withLock { $0.entries[socket.fd]?.stream = task }
+    }
+
+    /// Sets the shutdown flag and returns the idle connections, to be closed now.
+    func beginShutdown() -> [Socket] {
+        shuttingDownFlag.store(true, ordering: .relaxed)
+        return state.withLock { state in
+            state.shuttingDown = true
+            return state.entries.values.filter(\.idle).map(\.socket)
+        }
+    }
+
+    func cancelStreams() {
+        let tasks = state.withLock { $0.entries.values.compactMap(\.stream) }
+        for task in tasks { task.cancel() }
+    }
+
+    func allSockets() -> [Socket] {
+        state.withLock { $0.entries.values.map(\.socket) }
+    }
+
+    /// True once no connection is open; false if `timeout` passes first.
+    func waitUntilEmpty(timeout: Duration) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let id = state.withLock { state -> Int? in
+                if state.entries.isEmpty { return nil }
+                state.nextWaiterID += 1
+                state.drainWaiters[state.nextWaiterID] = continuation
+                return state.nextWaiterID
+            }
+            guard let id else { return continuation.resume(returning: true) }
+            Task {
+                try? await Task.sleep(for: timeout)  // never cancelled: only the time matters
+                let waiter = state.withLock { $0.drainWaiters.removeValue(forKey: id) }
+                waiter?.resume(returning: false)
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A generic HTTP/1.1 server: binds, accepts, and runs each connection as a task that
+/// calls one ``HTTPHandler``. It knows nothing of the application behind it.
+///
+/// ```swift
+/// let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0), handler: app)
+/// let port = try server.start()
+/// await server.shutdown()   // graceful: see ``shutdown()``
+/// ```
+public final class HTTPServer: Sendable {
+    public let configuration: ServerConfiguration
+    private let handler: any HTTPHandler
+    private let registry: ConnectionRegistry
+    private let listener = Mutex<(poller: Poller, socket: ListeningSocket)?>(nil)
+    private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    public init(configuration: ServerConfiguration, handler: any HTTPHandler) {
+        self.configuration = configuration
+        self.handler = handler
+        self.registry = ConnectionRegistry(maxConnections: configuration.maxConnections)
+    }
+
+    /// The bound port (the kernel's pick when configured with 0), once started.
+    public var port: Int? { listener.withLock { $0?.socket.port } }
+
+    /// Open connections right now.
+    public var connectionCount: Int { registry.count }
+
+    /// Binds and starts accepting; returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        let socket = try ListeningSocket.bind(host: configuration.host, port: configuration.port)
+        let poller = try Poller()
+        try poller.register(socket.socket)
+        listener.withLock { $0 = (poller, socket) }
+        Task { await acceptLoop(poller: poller, listening: socket.socket) }
+        return socket.port
+    }
+
+    private func acceptLoop(poller: Poller, listening: Socket) async {
+        while true {
+            do {
+                let client = try listening.accept()
+                admit(client, poller: poller)
+            } catch SocketError.blocked {
+                do { try await poller.waitReadable(listening) } catch { return }
+            } catch SocketError.failed(_, let code) where code == EMFILE || code == ENFILE {
+                // Out of descriptors: wait for a connection to close rather than spin.
+                do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
+            } catch {
+                if registry.isShuttingDown { return }
+            }
+        }
+    }
+
+    private func admit(_ client: Socket, poller: Poller) {
+        guard registry.add(client) else {
+            client.close()
+            return
+        }
+        client.setNoDelay()
+        client.setSendBufferSize(configuration.sendBufferBytes)
+        do {
+            try poller.register(client)
+        } catch {
+            registry.remove(client)
+            client.close()
+            return
+        }
+        let connection = Connection(
+            io: ConnectionIO(socket: client, poller: poller), configuration: configuration,
+            handler: handler, registry: registry)
+        Task { await connection.run() }
+    }
+
+    /// Whether ``shutdown()`` has begun: streaming producers should wrap up.
+    public var isShuttingDown: Bool { registry.isShuttingDown }
+
+    /// Graceful shutdown (DESIGN §7): stop accepting, close idle connections, let
+    /// responses in flight finish for ``ServerConfiguration/shutdownGracePeriod``, then
+    /// cancel the streams still running (their producers see cancellation and
+    /// ``ResponseBodyWriter/isShuttingDown``), and close whatever remains.
+    public func shutdown() async {
+        guard let (poller, socket) = listener.withLock({ $0 }) else { return }
+        let idle = registry.beginShutdown()
+        poller.deregister(socket.socket)
+        socket.socket.close()
+        for client in idle { poller.interruptRead(client, with: .closed) }
+
+        if await !drain(within: configuration.shutdownGracePeriod) {
+            registry.cancelStreams()
+            if await !drain(within: configuration.shutdownCancelGracePeriod) {
+                for client in registry.allSockets() { poller.deregister(client) }
+                _ = await drain(within: configuration.shutdownCancelGracePeriod)
+            }
+        }
+        poller.stop()
+        let waiters = stopped.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once a shutdown has completed.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            let done = stopped.withLock { state -> Bool in
+                if !state.done { state.waiters.append(continuation) }
+                return state.done
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// True once every connection closed, false if `limit` passed first.
+    private func drain(within limit: Duration) async -> Bool {
+        await registry.waitUntilEmpty(timeout: limit)
+    }
+}

@@ -1,0 +1,60 @@
+/// Every limit and timeout of the server (DESIGN §7), with its documented default.
+///
+/// ```swift
+/// var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
+/// configuration.headerReadTimeout = .seconds(2)
+/// ```
+public struct ServerConfiguration: Sendable {
+    /// Largest request body when the handler sets no limit of its own.
+    public static let defaultMaxBodySize = 1 << 20
+
+    /// Address to bind: a numeric IPv4/IPv6 address or a host name.
+    public var host: String
+    /// Port to bind; 0 lets the kernel choose (read it back from ``HTTPServer/port``).
+    public var port: Int
+    /// Longest request line (method, target, version): 414 beyond it.
+    public var maxRequestLineBytes = 8 * 1024
+    /// Largest header section after the request line: 431 beyond it.
+    public var maxHeaderBytes = 16 * 1024
+    /// Most header fields in one request: 431 beyond it.
+    public var maxHeaderCount = 100
+    /// Time a client has to send a whole request head, from its first byte (or from
+    /// accepting the connection): 408 after it, which ends slowloris attacks.
+    public var headerReadTimeout: Duration = .seconds(10)
+    /// Time to receive the next piece of a request body: 408 after it.
+    public var bodyReadTimeout: Duration = .seconds(30)
+    /// Time a kept-alive connection may sit idle between requests before it is closed.
+    public var keepAliveTimeout: Duration = .seconds(30)
+    /// Open connections at most; further ones are closed as soon as they are accepted.
+    public var maxConnections = 10_000
+    /// Kernel send buffer per connection: with the one piece a writer holds, it bounds
+    /// what a client that stops reading costs (DESIGN §7: ≤ 256 KiB).
+    public var sendBufferBytes = 128 * 1024
+    /// How long a graceful shutdown lets streaming responses finish before cancelling them.
+    public var shutdownGracePeriod: Duration = .seconds(5)
+    /// How long cancelled responses get to write their last words before sockets close.
+    public var shutdownCancelGracePeriod: Duration = .seconds(1)
+    /// Value of the `Server` header; nil sends none.
+    public var serverName: String? = "runnel"
+    /// Called after each response with what an access log prints.
+    public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+
+    public init(host: String = "127.0.0.1", port: Int = 0) {
+        self.host = host
+        self.port = port
+    }
+
+    var headLimits: RequestHeadParser.Limits {
+        .init(maxRequestLine: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaderCount)
+    }
+}
+
+/// One finished exchange, for the access log.
+public struct AccessLogEntry: Sendable {
+    public let method: String
+    public let target: String
+    public let status: Int
+    /// Body bytes sent.
+    public let bytes: Int
+    public let duration: Duration
+}

@@ -1,0 +1,71 @@
+import HTTPServer
+import TestSupport
+import XCTest
+
+/// Each limit of DESIGN §7 and each smuggling shape: the right status, then the server
+/// closes the connection.
+final class LimitsAndSmugglingTests: XCTestCase {
+    private func assertRejected(
+        _ request: String, status: Int, configure: (inout ServerConfiguration) -> Void = { _ in },
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let (_, port) = try startServer(makeTestRouter(), configure: configure)
+        let client = try TestClient(port: port)
+        try client.send(request)
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, status, response.text, file: file, line: line)
+        XCTAssertEqual(response.header("Connection"), "close", file: file, line: line)
+        XCTAssertTrue(client.waitForClose(), "connection closed after \(status)", file: file, line: line)
+    }
+
+    func testRequestLineTooLong() throws {
+        try assertRejected("GET /\(String(repeating: "x", count: 9000)) HTTP/1.1\r\nHost: h\r\n\r\n", status: 414)
+    }
+
+    func testHeadersTooLargeAndTooMany() throws {
+        try assertRejected("GET / HTTP/1.1\r\nHost: h\r\nX-Big: \(String(repeating: "x", count: 17 * 1024))\r\n\r\n", status: 431)
+        let fields = (0..<101).map { "X-\($0): 1\r\n" }.joined()
+        try assertRejected("GET / HTTP/1.1\r\nHost: h\r\n\(fields)\r\n", status: 431)
+    }
+
+    func testBodyTooLarge() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 2048\r\n\r\n", status: 413)
+        let chunk = String(repeating: "y", count: 600)
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n", status: 413)
+    }
+
+    func testSmugglingShapes() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde", status: 400)
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\nabc\r\n0\r\n\r\n", status: 400)
+        try assertRejected("GET /hello HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n  b\r\n\r\n", status: 400)
+        try assertRejected("GET /hello HTTP/1.1\r\nHost: h\rX: 1\r\n\r\n", status: 400)
+        try assertRejected("GET /hello HTTP/1.1\r\n\r\n", status: 400)
+    }
+
+    func testSlowlorisGets408() throws {
+        let (_, port) = try startServer(makeTestRouter()) { $0.headerReadTimeout = .milliseconds(800) }
+        let client = try TestClient(port: port, timeout: .milliseconds(200))
+        let start = ContinuousClock.now
+        var answer: TestResponse?
+        // One header byte at a time, the pace being the behaviour under test.
+        for byte in "GET /hello HTTP/1.1\r\nHost: slow\r\nX-Slow: ".utf8 {
+            try? client.send([byte])
+            if let response = try? client.readResponse() { answer = response; break }
+        }
+        XCTAssertEqual(answer?.status, 408)
+        let elapsed = ContinuousClock.now - start
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(800))
+        XCTAssertLessThan(elapsed, .seconds(3))
+    }
+
+    func testIdleKeepAliveConnectionIsClosed() throws {
+        let (server, port) = try startServer(makeTestRouter()) { $0.keepAliveTimeout = .milliseconds(300) }
+        let client = try TestClient(port: port, timeout: .seconds(3))
+        try client.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+        XCTAssertTrue(client.waitForClose())
+        XCTAssertTrue(client.isAtEOF)
+        _ = server
+    }
+}
