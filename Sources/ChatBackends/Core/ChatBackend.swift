@@ -1,0 +1,23 @@
+/// A source of streamed chat replies: a local script or a remote model.
+///
+/// ```swift
+/// for try await event in backend.stream(ChatRequest(messages: history)) {
+///     if case .delta(let text) = event { send(text) }
+/// }
+/// ```
+///
+/// Ending the iteration early (breaking out, or cancelling the consuming task) cancels
+/// the work behind the stream and closes any upstream connection within milliseconds;
+/// nothing else needs to be called.
+public protocol ChatBackend: Sendable {
+    /// The name requests use to pick this backend: "echo", "mock", "openai", "gemini",
+    /// "anthropic".
+    var name: String { get }
+    /// The model asked for, e.g. "echo", "mock-1", "gpt-4o-mini".
+    var model: String { get }
+    /// "local" (answers in-process) or "remote" (calls an upstream API).
+    var kind: String { get }
+    /// Streams the reply to `request`. Failures arrive as a thrown `ChatBackendError`,
+    /// possibly after some deltas.
+    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error>
+}

@@ -1,0 +1,64 @@
+/// Streams the newest user message back, one word per chunk.
+///
+/// For tests and benchmarks: the reply is exactly the input (whitespace and multi-byte
+/// characters intact), produced instantly or paced by `delayMs` so load tests can hold
+/// many streams open cheaply.
+public struct EchoBackend: ChatBackend {
+    /// Always "echo".
+    public let name = "echo"
+    /// Always "echo".
+    public let model = "echo"
+    /// Always "local".
+    public let kind = "local"
+    /// Pause between chunks when the request does not set `delayMs`.
+    public let defaultDelayMs: Int
+
+    /// The largest pause a request may ask for, so a typo cannot hold a stream for days.
+    public static let maxDelayMs = 60_000
+
+    /// Creates an echo backend pausing `defaultDelayMs` between chunks (clamped to
+    /// 0...60000).
+    public init(defaultDelayMs: Int = 0) {
+        self.defaultDelayMs = Self.clamp(defaultDelayMs)
+    }
+
+    /// Streams the request's newest user message back word by word.
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+        let delayMs = Self.clamp(request.delayMs ?? defaultDelayMs)
+        let words = Self.words(of: request.lastUserText)
+        return EventStream.run(label: name) { yield in
+            for (index, word) in words.enumerated() {
+                if index > 0 && delayMs > 0 {
+                    try await Task.sleep(for: .milliseconds(delayMs))
+                }
+                try Task.checkCancellation()
+                yield(.delta(word))
+            }
+        }
+    }
+
+    /// Splits `text` into chunks of one word plus the whitespace after it, so joining
+    /// them gives back `text` exactly. Leading whitespace rides with the first word.
+    static func words(of text: String) -> [String] {
+        var chunks: [String] = []
+        var start = text.startIndex
+        var index = text.startIndex
+        var seenWord = false
+        var inTrailingSpace = false
+        while index < text.endIndex {
+            let isSpace = text[index].isWhitespace
+            if !isSpace && inTrailingSpace {
+                chunks.append(String(text[start..<index]))
+                start = index
+                inTrailingSpace = false
+            }
+            if isSpace && seenWord { inTrailingSpace = true }
+            if !isSpace { seenWord = true }
+            index = text.index(after: index)
+        }
+        if start < text.endIndex { chunks.append(String(text[start...])) }
+        return chunks
+    }
+
+    private static func clamp(_ ms: Int) -> Int { min(max(ms, 0), maxDelayMs) }
+}

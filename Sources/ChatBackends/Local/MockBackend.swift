@@ -1,0 +1,83 @@
+/// A local stand-in for a model: scripted, deterministic replies paced like a real
+/// stream, with fault injection by message prefix (see `MockCommand`, or send `/help`).
+///
+/// The default backend, so a first run shows what a reply looks like (markdown, code,
+/// a JSON block, model-like pacing) without an API key.
+public struct MockBackend: ChatBackend {
+    /// Always "mock".
+    public let name = "mock"
+    /// Always "mock-1".
+    public let model = "mock-1"
+    /// Always "local".
+    public let kind = "local"
+    /// Delay before the first token ("time to first token").
+    public let ttftMs: Int
+    /// Delay between tokens.
+    public let tokenDelayMs: Int
+
+    /// How many tokens `/error-mid` sends before failing.
+    static let tokensBeforeMidStreamError = 12
+
+    /// Creates a mock backend with the given pacing (negative values count as 0).
+    public init(ttftMs: Int = 300, tokenDelayMs: Int = 25) {
+        self.ttftMs = max(ttftMs, 0)
+        self.tokenDelayMs = max(tokenDelayMs, 0)
+    }
+
+    /// Streams the scripted reply to the request's newest user message.
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+        let command = MockCommand(parsing: request.lastUserText)
+        let factor = command.slow ? MockCommand.slowFactor : 1
+        let pacing = (first: ttftMs * factor, next: tokenDelayMs * factor)
+        let model = self.model
+        let inputTokens = Self.estimatedTokens(request)
+
+        return EventStream.run(label: name) { yield in
+            let text: String
+            var failAfter: Int?
+            switch command.kind {
+            case .error:
+                throw ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure (/error)")
+            case .hang:
+                // The first token never comes; only cancellation ends this.
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            case .errorMidStream:
+                text = Self.conversationalReply(command.text, request)
+                failAfter = Self.tokensBeforeMidStreamError
+            case .reply: text = Self.conversationalReply(command.text, request)
+            case .long(let words): text = MockReplies.long(words: words)
+            case .json: text = MockReplies.json(about: command.text, turn: Self.turn(of: request))
+            case .html: text = MockReplies.html
+            case .help: text = MockReplies.help
+            }
+
+            yield(.model(model))
+            let pieces = MockTokenizer.pieces(of: text)
+            for (index, piece) in pieces.enumerated() {
+                if index == failAfter {
+                    throw ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure mid-stream (/error-mid)")
+                }
+                let pause = index == 0 ? pacing.first : pacing.next
+                if pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }
+                yield(.delta(piece))
+            }
+            yield(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count)))
+        }
+    }
+
+    private static func conversationalReply(_ text: String, _ request: ChatRequest) -> String {
+        let previous = request.messages.dropLast().last(where: { $0.role == .user })?.content
+        return MockReplies.reply(to: text, turn: turn(of: request), previous: previous)
+    }
+
+    /// Which user message of the conversation this is, counting from 1.
+    static func turn(of request: ChatRequest) -> Int {
+        max(request.messages.filter { $0.role == .user }.count, 1)
+    }
+
+    /// A plausible prompt size: about four characters per token, as for English text.
+    static func estimatedTokens(_ request: ChatRequest) -> Int {
+        let characters = request.messages.reduce(request.system?.count ?? 0) { $0 + $1.content.count }
+        return (characters + 3) / 4
+    }
+}

@@ -1,0 +1,146 @@
+import XCTest
+@testable import ChatBackends
+
+final class MockBackendTests: XCTestCase {
+    /// Unpaced, so tests run fast; pacing has its own tests.
+    let instant = MockBackend(ttftMs: 0, tokenDelayMs: 0)
+
+    func testRepliesAreDeterministicAndQuoteTheMessage() async {
+        let first = await collect(instant.stream(request("How do I stream tokens?")))
+        let second = await collect(instant.stream(request("How do I stream tokens?")))
+        XCTAssertNil(first.error)
+        XCTAssertEqual(first.deltas, second.deltas)
+        XCTAssertTrue(first.text.contains("How do I stream tokens?"))
+        XCTAssertTrue(first.text.contains("This is message 1 of our conversation"))
+    }
+
+    func testDifferentMessagesUseDifferentScripts() async {
+        var headings = Set<String>()
+        for index in 0..<12 {
+            let reply = await collect(instant.stream(request("question number \(index)"))).text
+            headings.insert(String(reply.prefix(while: { $0 != "\n" })))
+        }
+        XCTAssertGreaterThan(headings.count, 1)
+    }
+
+    func testReplyHasMarkdownCodeAndAJSONBlockThatExtracts() async throws {
+        let result = await collect(instant.stream(request("Tell me about \"quotes\" and \\ slashes")))
+        let text = result.text
+        XCTAssertTrue(text.contains("```swift\n"))
+        XCTAssertTrue(text.contains("```json\n"))
+        XCTAssertTrue(text.contains("**"))
+        XCTAssertTrue(text.contains("- ") || text.contains("1. "))
+        let json = try XCTUnwrap(JSONExtractor.firstJSON(in: text))
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(object["reply_to"] as? String, "Tell me about \"quotes\" and \\ slashes")
+        XCTAssertEqual(object["turn"] as? Int, 1)
+    }
+
+    func testFollowUpShowsItSeesTheHistory() async {
+        let history = [ChatMessage(role: .user, content: "What is SSE?"),
+                       ChatMessage(role: .assistant, content: "Server-sent events.")]
+        let text = await collect(instant.stream(request("And chunked encoding?", history: history))).text
+        XCTAssertTrue(text.contains("This is message 2 of our conversation"))
+        XCTAssertTrue(text.contains("What is SSE?"))
+    }
+
+    func testDeltasAreTokenSizedAndModelAndUsageAreReported() async {
+        let result = await collect(instant.stream(request("Explain backpressure")))
+        XCTAssertEqual(result.events.first, .model("mock-1"))
+        guard case .usage(let usage)? = result.events.last else { return XCTFail("usage comes last") }
+        XCTAssertEqual(usage.outputTokens, result.deltas.count)
+        XCTAssertGreaterThan(result.deltas.count, 100)
+        XCTAssertFalse(result.deltas.contains(""))
+        for delta in result.deltas {
+            XCTAssertLessThanOrEqual(delta.filter { !$0.isWhitespace }.count, 5, "token too long: \(delta)")
+        }
+    }
+
+    func testLongSendsExactlyNWords() async {
+        let text = await collect(instant.stream(request("/long 137"))).text
+        XCTAssertEqual(text.split(whereSeparator: \.isWhitespace).count, 137)
+        let defaultText = await collect(instant.stream(request("/long"))).text
+        XCTAssertEqual(defaultText.split(whereSeparator: \.isWhitespace).count, 2000)
+    }
+
+    func testErrorFailsBeforeAnyChunk() async {
+        let result = await collect(instant.stream(request("/error")))
+        XCTAssertEqual(result.events, [])
+        XCTAssertEqual(result.backendError?.code, .upstreamUnavailable)
+        XCTAssertTrue(result.backendError?.message.contains("mock: injected upstream failure") ?? false)
+    }
+
+    func testErrorMidFailsAfterSomeChunks() async {
+        let result = await collect(instant.stream(request("/error-mid please")))
+        XCTAssertEqual(result.deltas.count, MockBackend.tokensBeforeMidStreamError)
+        XCTAssertEqual(result.backendError?.code, .upstreamUnavailable)
+    }
+
+    func testJSONReplyIsMostlyJSON() async throws {
+        let text = await collect(instant.stream(request("/json inventory"))).text
+        let json = try XCTUnwrap(JSONExtractor.firstJSON(in: text))
+        XCTAssertTrue(json.contains(#""request":"inventory""#))
+        XCTAssertGreaterThan(json.count * 2, text.count)
+    }
+
+    func testHTMLReplyCarriesScriptText() async {
+        let text = await collect(instant.stream(request("/html"))).text
+        XCTAssertTrue(text.contains("<img src=x onerror=alert(1)>"))
+        XCTAssertTrue(text.contains("<script>alert(1)</script>"))
+    }
+
+    func testHelpListsTheCommands() async {
+        let text = await collect(instant.stream(request("/help"))).text
+        for command in ["/error", "/error-mid", "/slow", "/long N", "/json", "/hang", "/html"] {
+            XCTAssertTrue(text.contains("`\(command)"), "missing \(command)")
+        }
+    }
+
+    func testFirstTokenWaitsForTTFT() async throws {
+        let start = ContinuousClock.now
+        var firstDeltaMs: Double?
+        for try await event in MockBackend(ttftMs: 80, tokenDelayMs: 0).stream(request("hi")) {
+            if case .delta = event, firstDeltaMs == nil { firstDeltaMs = millisecondsSince(start) }
+        }
+        XCTAssertGreaterThanOrEqual(firstDeltaMs ?? 0, 80)
+    }
+
+    func testSlowStretchesPacingTenfold() async {
+        let start = ContinuousClock.now
+        let result = await collect(MockBackend(ttftMs: 10, tokenDelayMs: 0).stream(request("/slow /long 3")))
+        XCTAssertEqual(result.text.split(separator: " ").count, 3)
+        XCTAssertGreaterThanOrEqual(millisecondsSince(start), 100)
+    }
+
+    func testHangEndsPromptlyWhenTheConsumerIsCancelled() async throws {
+        let stream = MockBackend(ttftMs: 0, tokenDelayMs: 0).stream(request("/hang"))
+        let started = expectation(description: "consumer started")
+        let consumer = Task {
+            started.fulfill()
+            var events = 0
+            for try await _ in stream { events += 1 }
+            return events
+        }
+        await fulfillment(of: [started], timeout: 5)
+        let start = ContinuousClock.now
+        consumer.cancel()
+        let events = try await consumer.value
+        let elapsed = millisecondsSince(start)
+        print("mock /hang ended \(elapsed) ms after cancel")
+        XCTAssertEqual(events, 0)
+        XCTAssertLessThan(elapsed, 1000)
+    }
+
+    func testBreakingOutOfAPacedStreamStopsIt() async {
+        let backend = MockBackend(ttftMs: 0, tokenDelayMs: 60_000)
+        var received = 0
+        do {
+            for try await event in backend.stream(request("hello")) {
+                if case .delta = event { received += 1; break }
+            }
+        } catch {
+            XCTFail("unexpected error \(error)")
+        }
+        XCTAssertEqual(received, 1)
+    }
+}

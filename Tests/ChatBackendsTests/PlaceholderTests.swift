@@ -1,2 +1,0 @@
-import XCTest
-final class ChatBackendsPlaceholderTests: XCTestCase { func testBuilds() {} }
