@@ -1,2 +1,36 @@
+import Foundation
+import HTTPServer
 import Runnel
-print("runnel")
+
+let launched = ContinuousClock.now
+let environment = ProcessInfo.processInfo.environment
+let terminal = Terminal(isTTY: isatty(STDOUT_FILENO) == 1)
+
+let configuration: RunnelConfiguration
+do {
+    switch try CommandLineOptions.parse(Array(CommandLine.arguments.dropFirst()), environment: environment) {
+    case .help: print(CommandLineOptions.helpText); exit(0)
+    case .version: print("runnel \(RunnelApp.version)"); exit(0)
+    case .run(var parsed):
+        if !parsed.quiet { parsed.server.accessLog = { terminal.accessLine($0) } }
+        configuration = parsed
+    }
+} catch {
+    terminal.fail("\(error)")
+}
+
+let app: RunnelApp
+do {
+    app = try RunnelApp(configuration: configuration, environment: environment) { terminal.note($0) }
+    try app.start()
+} catch {
+    terminal.fail("\(error)")
+}
+terminal.banner(app: app, startup: ContinuousClock.now - launched)
+
+let signals = ShutdownSignals.install {
+    terminal.note("runnel: shutting down (again to force)")
+    Task { await app.shutdown() }
+}
+await app.waitUntilStopped()
+_ = signals

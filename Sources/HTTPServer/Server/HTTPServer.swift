@@ -30,10 +30,10 @@ public final class HTTPServer: Sendable {
     /// Open connections right now.
     public var connectionCount: Int { registry.count }
 
-    /// Binds and starts accepting; returns the bound port.
+    /// Binds (to `port`, or the configured one) and starts accepting; the bound port.
     @discardableResult
-    public func start() throws -> Int {
-        let socket = try ListeningSocket.bind(host: configuration.host, port: configuration.port)
+    public func start(port: Int? = nil) throws -> Int {
+        let socket = try ListeningSocket.bind(host: configuration.host, port: port ?? configuration.port)
         let poller = try Poller()
         try poller.register(socket.socket)
         listener.withLock { $0 = (poller, socket) }

@@ -1,0 +1,65 @@
+# Runnel: `make run` starts the server, `make test` runs everything CI runs.
+SWIFT ?= swift
+JOBS ?= 2
+ARGS ?=
+DIST := dist
+
+.PHONY: run test test-swift test-node test-browser release bench deps deps-test deps-bench clean
+
+# --- prerequisites -----------------------------------------------------------
+# Debian packages are installed when running as root (CI); otherwise the exact
+# command to run is printed.
+define need_deb
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "make: installing$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing) >/dev/null || exit 1; \
+	  else echo "make: missing Debian packages:$$missing — run: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+endef
+
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "make: swift not found: install the Swift 6.3 toolchain (swift.org)"; exit 1; }
+	$(call need_deb,zlib1g-dev)
+
+deps-test: deps
+	$(call need_deb,chromium chromium-driver)
+	@command -v node >/dev/null || { echo "make: node not found: apt-get install nodejs"; exit 1; }
+	@python3 -c "import selenium" 2>/dev/null || { echo "make: installing selenium (PyPI) for the browser tests"; \
+	  python3 -m pip install -q selenium >/dev/null 2>&1 || python3 -m pip install -q --break-system-packages selenium >/dev/null; }
+
+deps-bench: deps
+	$(call need_deb,wrk nginx-light libcurl4-openssl-dev)
+
+# --- the two commands ----------------------------------------------------------
+run: deps
+	$(SWIFT) build -c release -j $(JOBS) --product runnel
+	.build/release/runnel $(ARGS)
+
+test: deps-test test-swift test-node test-browser
+
+test-swift:
+	$(SWIFT) build --build-tests -j $(JOBS)
+	$(SWIFT) test --skip-build
+
+test-node:
+	node --test Tests/Frontend/
+
+test-browser:
+	$(SWIFT) build -j $(JOBS) --product runnel
+	python3 Tests/Browser/run.py --binary .build/debug/runnel
+
+# --- shipping and measuring ----------------------------------------------------
+release: deps
+	$(call need_deb,libcurl4-openssl-dev)
+	$(SWIFT) build -c release -j $(JOBS) --product runnel --static-swift-stdlib
+	@mkdir -p $(DIST)
+	cp .build/release/runnel $(DIST)/runnel
+	strip $(DIST)/runnel
+	@ls -l $(DIST)/runnel | awk '{printf "make: %s is %.1f MB\n", $$9, $$5/1e6}'
+
+bench: deps-bench release
+	bash Benchmarks/run.sh $(DIST)/runnel
+
+clean:
+	rm -rf .build $(DIST)

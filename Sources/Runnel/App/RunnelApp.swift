@@ -1,0 +1,120 @@
+import ChatBackends
+import Foundation
+import HTTPServer
+
+/// The whole app: picks the mode, builds the routes, runs the server and, in dev mode,
+/// the file watcher that feeds hot reload.
+///
+/// ```swift
+/// let app = try RunnelApp(configuration: RunnelConfiguration(), environment: ProcessInfo.processInfo.environment)
+/// let port = try app.start()
+/// await app.shutdown()
+/// ```
+public final class RunnelApp: Sendable {
+    public static let version = "0.1.0"
+
+    public let configuration: RunnelConfiguration
+    public let mode: RunnelConfiguration.Mode
+    /// The names of the configured backends, default first.
+    public let backendNames: [String]
+    let conversations: ConversationStore
+    let reloadHub: ReloadHub?
+    private let server: HTTPServer
+    private let watcher: DevReloader?
+
+    /// Builds everything; throws a message fit for the terminal when the configuration
+    /// cannot work (an unknown backend, a missing folder…).
+    public init(configuration: RunnelConfiguration, environment: [String: String], log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.configuration = configuration
+        let base = URL(fileURLWithPath: configuration.root, isDirectory: true).standardizedFileURL
+        let hasFolders = ["Frontend", "Templates"].allSatisfy {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: base.appendingPathComponent($0).path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        mode = configuration.forceEmbedded || !hasFolders ? .embedded : .dev
+
+        let backends = try BackendSet.make(configuration, environment: environment)
+        backendNames = backends.names
+        conversations = ConversationStore(limits: configuration.conversationLimits)
+
+        let frontend: AssetStore
+        let templates: AssetStore
+        switch mode {
+        case .dev:
+            frontend = AssetStore(.disk(root: base.appendingPathComponent("Frontend")))
+            templates = AssetStore(.disk(root: base.appendingPathComponent("Templates")))
+        case .embedded:
+            let files = EmbeddedAssets.decoded()
+            frontend = AssetStore(.embedded(files, under: "Frontend"))
+            templates = AssetStore(.embedded(files, under: "Templates"))
+        }
+        let hotReload = mode == .dev && configuration.hotReload
+        reloadHub = hotReload ? ReloadHub(instance: UUID().uuidString) : nil
+        let pages = Pages(templates: templates, values: [
+            "title": .text("Runnel"),
+            "version": .text(Self.version),
+            "mode": .text(mode.rawValue),
+            "default_backend": .text(backends.defaultName),
+            "backends": .json(backends.backendsJSON.text),
+        ], bodyEnd: hotReload ? ReloadClient.scriptTag : nil)
+
+        var router = Router()
+        router.add(.get, "/healthz") { _ in .text("ok\n") }
+        ChatAPI(backends: backends, conversations: conversations, system: configuration.system, heartbeat: configuration.heartbeat)
+            .install(into: &router)
+        Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
+            .install(into: &router)
+
+        var serverConfiguration = configuration.server
+        serverConfiguration.host = configuration.host
+        serverConfiguration.port = configuration.port
+        let isLoopback = SecurityPolicy.loopbackNames.contains(configuration.host) || configuration.host.hasPrefix("127.")
+        server = HTTPServer(configuration: serverConfiguration, handler: SecurityPolicy(
+            next: router, allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
+            corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback))
+
+        if let reloadHub {
+            watcher = try DevReloader(base: base, frontend: frontend, pages: pages, hub: reloadHub, coalesce: configuration.reloadCoalesce)
+        } else {
+            watcher = nil
+        }
+        self.log = log
+    }
+
+    private let log: @Sendable (String) -> Void
+
+    /// Binds (moving past busy ports unless `strictPort`) and starts serving; the port.
+    @discardableResult
+    public func start() throws -> Int {
+        var port = configuration.port
+        while true {
+            do {
+                return try server.start(port: port)
+            } catch SocketError.addressInUse where !configuration.strictPort && port != 0
+                && port < configuration.port + RunnelConfiguration.portSearchRange {
+                log("runnel: port \(port) in use, trying \(port + 1)")
+                port += 1
+            } catch SocketError.addressInUse {
+                throw RunnelError("port \(port) is in use\(configuration.strictPort ? " (--strict-port)" : ""); pick another with --port")
+            }
+        }
+    }
+
+    /// The bound port, once started.
+    public var port: Int? { server.port }
+
+    /// Graceful shutdown: reload streams end at once, chat streams get the grace period.
+    public func shutdown() async {
+        watcher?.stop()
+        reloadHub?.finishAll()
+        await server.shutdown()
+    }
+
+    public func waitUntilStopped() async { await server.waitUntilStopped() }
+}
+
+/// A configuration problem, said the way the terminal should show it.
+public struct RunnelError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,60 @@
+import HTTPServer
+
+/// Everything `runnel` can be told (DESIGN §9), with the defaults a first `make run` uses.
+public struct RunnelConfiguration: Sendable {
+    /// How the UI's files are served.
+    public enum Mode: String, Sendable {
+        /// From `Frontend/` and `Templates/` on disk, re-read on change, hot reload on.
+        case dev
+        /// From the copies compiled into the binary; no file access, no watcher.
+        case embedded
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Fail instead of moving to the next free port when `port` is busy.
+    public var strictPort = false
+    /// How many ports after a busy one are tried.
+    public static let portSearchRange = 20
+    /// Folder holding `Frontend/` and `Templates/` for dev mode.
+    public var root = "."
+    /// Serve the embedded UI even when `root` holds the folders.
+    public var forceEmbedded = false
+    public var hotReload = true
+    public var backend = "mock"
+    /// `--model` and `--base-url`: apply to the backend named by `backend`.
+    public var model: String?
+    public var baseURL: String?
+    public var system: String?
+    public var corsOrigins: [String] = []
+    public var allowedHosts: [String] = []
+    public var quiet = false
+    /// Silence after which chat and reload streams get a `: ping` comment.
+    public var heartbeat: Duration = .seconds(15)
+    /// Mock pacing: time to first token and between tokens.
+    public var mockFirstTokenMs = 300
+    public var mockTokenDelayMs = 25
+    /// Echo pacing between words when a request sets none.
+    public var echoDelayMs = 0
+    public var conversationLimits = ConversationLimits()
+    /// Window in which file changes are coalesced into one reload event.
+    public var reloadCoalesce: Duration = .milliseconds(20)
+    /// The HTTP server's limits and timeouts (host and port are taken from above).
+    public var server = ServerConfiguration()
+
+    public init() {}
+}
+
+/// Bounds of the server's conversation memory (DESIGN §4), each a command-line option.
+public struct ConversationLimits: Sendable {
+    /// Conversations kept at most; the least recently used goes first.
+    public var maxConversations = 1_000
+    /// Turns kept per conversation; the oldest exchange goes first.
+    public var maxTurns = 200
+    /// Bytes of text kept per conversation; the oldest exchange goes first.
+    public var maxBytes = 1 << 20
+    /// A conversation untouched this long is forgotten.
+    public var idleExpiry: Duration = .seconds(3600)
+
+    public init() {}
+}

@@ -1,0 +1,73 @@
+import HTTPServer
+
+/// DESIGN §8 in front of every route: a loopback server answers only requests addressed
+/// to a loopback name (so a DNS-rebinding page cannot reach it), and the API refuses
+/// foreign origins unless `--cors` allows them (so no web page can spend the user's key).
+struct SecurityPolicy: HTTPHandler {
+    let next: Router
+    /// Host names accepted besides the loopback ones (`--allowed-host`).
+    let allowedHosts: Set<String>
+    /// Origins allowed to call the API cross-site (`--cors`).
+    let corsOrigins: Set<String>
+    /// Whether the server is bound to loopback, where the Host check applies.
+    let checksHost: Bool
+
+    static let loopbackNames: Set<String> = ["localhost", "127.0.0.1", "[::1]", "::1"]
+
+    func maxBodySize(for head: RequestHead) -> Int { next.maxBodySize(for: head) }
+
+    func handle(_ request: Request) async throws -> Response {
+        if checksHost, let host = request.headers["Host"], !isAllowed(host: host) {
+            throw HTTPError(.forbidden, "host '\(host)' is not allowed; start runnel with --allowed-host \(Self.hostName(host)) to accept it")
+        }
+        let origin = request.headers["Origin"]
+        let isAPI = request.path.hasPrefix("/api/")
+        if isAPI, request.method == .options {
+            guard let origin, corsOrigins.contains(origin) else {
+                return APIError.forbiddenOrigin(origin ?? "(none)").response
+            }
+            return Response(status: .noContent, headers: corsHeaders(origin) + [
+                ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+                ("Access-Control-Allow-Headers", "Content-Type"),
+                ("Access-Control-Max-Age", "600"),
+            ])
+        }
+        if isAPI, request.method == .post, let origin, !isSameOrigin(origin, host: request.headers["Host"]), !corsOrigins.contains(origin) {
+            return APIError.forbiddenOrigin(origin).response
+        }
+        var response = try await next.handle(request)
+        if isAPI, let origin, corsOrigins.contains(origin) {
+            for (name, value) in corsHeaders(origin) { response.headers[name] = value }
+        }
+        return response
+    }
+
+    private func corsHeaders(_ origin: String) -> HTTPHeaders {
+        ["Access-Control-Allow-Origin": origin, "Vary": "Origin"]
+    }
+
+    private func isAllowed(host: String) -> Bool {
+        let name = Self.hostName(host).lowercased()
+        return Self.loopbackNames.contains(name) || name.hasSuffix(".localhost") || name.hasPrefix("127.")
+            || allowedHosts.contains(name)
+    }
+
+    private func isSameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    /// The name part of a Host header: without the port, IPv6 brackets kept.
+    static func hostName(_ host: String) -> String {
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") { return String(host[...close]) }
+        return String(host.split(separator: ":", maxSplits: 1).first ?? "")
+    }
+}
+
+extension HTTPHeaders {
+    static func + (lhs: HTTPHeaders, rhs: [(String, String)]) -> HTTPHeaders {
+        var result = lhs
+        for (name, value) in rhs { result.add(name, value) }
+        return result
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The body of `POST /api/message`, validated (DESIGN §4):
+/// `{"message": "...", "conversation_id": "...", "backend": "...", "delay_ms": 0}`.
+struct MessageRequest: Sendable, Equatable {
+    /// Longest conversation id, and its alphabet, so ids are safe in logs and keys.
+    static let maxConversationIDLength = 128
+    /// The conversation used when a request names none (the seed's `active_chat_session`).
+    static let defaultConversationID = "default"
+    /// Bounds of the echo backend's per-request pacing.
+    static let delayRange = 0...60_000
+
+    let message: String
+    let conversationID: String
+    let backend: String?
+    let delayMs: Int?
+
+    private struct Body: Decodable {
+        let message: String?
+        let conversation_id: String?
+        let backend: String?
+        let delay_ms: Int?
+    }
+
+    static func parse(_ body: [UInt8]) throws(APIError) -> MessageRequest {
+        let decoded: Body
+        do {
+            decoded = try JSONDecoder().decode(Body.self, from: Data(body))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw field == "delay_ms"
+                ? .invalidRequest("'delay_ms' must be a whole number from \(delayRange.lowerBound) to \(delayRange.upperBound)")
+                : .invalidRequest("'\(field)' must be a string")
+        } catch DecodingError.typeMismatch {
+            throw .invalidRequest("the body must be a JSON object")
+        } catch {
+            throw .invalidJSON("the body is not valid JSON")
+        }
+        guard let message = decoded.message else { throw .invalidRequest("'message' is required and must be a string") }
+        guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalidRequest("'message' must not be empty") }
+        if let id = decoded.conversation_id, !isValidConversationID(id) {
+            throw .invalidRequest("'conversation_id' must be 1–\(maxConversationIDLength) characters of A–Z, a–z, 0–9, _ and -")
+        }
+        if let delay = decoded.delay_ms, !delayRange.contains(delay) {
+            throw .invalidRequest("'delay_ms' must be a whole number from \(delayRange.lowerBound) to \(delayRange.upperBound)")
+        }
+        return MessageRequest(
+            message: message, conversationID: decoded.conversation_id ?? defaultConversationID,
+            backend: decoded.backend, delayMs: decoded.delay_ms)
+    }
+
+    static func isValidConversationID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= maxConversationIDLength && id.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
+        }
+    }
+}

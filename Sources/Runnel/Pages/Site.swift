@@ -1,0 +1,49 @@
+import HTTPServer
+
+/// The page routes: `/` from the index template, the files of `Frontend/`, the 404 page,
+/// and in dev mode the hot-reload client and its event stream (DESIGN §3).
+struct Site: Sendable {
+    let files: StaticFiles
+    let pages: Pages
+    let reloadHub: ReloadHub?
+    let heartbeat: Duration
+
+    func install(into router: inout Router) {
+        router.add(.get, "/") { request in
+            do throws(TemplateError) {
+                return StaticFiles.serve(try pages.page("index.html"), for: request)
+            } catch {
+                return Self.templateFailure(error)
+            }
+        }
+        if let reloadHub {
+            router.add(.get, ReloadClient.path) { _ in
+                Response(status: .ok, headers: ["Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"],
+                         body: Array(ReloadClient.source.utf8))
+            }
+            router.add(.get, ReloadClient.eventsPath) { _ in reloadHub.response(heartbeat: heartbeat) }
+        }
+        router.fallback = { request in
+            if let response = try files.response(for: request) { return response }
+            return notFound(request)
+        }
+    }
+
+    private func notFound(_ request: Request) -> Response {
+        do {
+            var response = StaticFiles.serve(try pages.page("404.html", extra: ["path": .text(String(request.path))]), for: request)
+            if response.status == .ok { response.status = .notFound }
+            return response
+        } catch {
+            return .text("not found\n", status: .notFound)
+        }
+    }
+
+    /// A broken template answers 500 with where it broke, escaped (the overlay says the same).
+    private static func templateFailure(_ error: TemplateError) -> Response {
+        let html = "<!doctype html><meta charset=utf-8><title>Template error</title><pre>Runnel: template error\n\n"
+            + TemplateValue.escapingHTML(error.description) + "</pre>\n" + ReloadClient.scriptTag
+        return Response(status: .internalServerError, headers: ["Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"],
+                        body: Array(html.utf8))
+    }
+}

@@ -1,3 +1,0 @@
-import HTTPServer
-import ChatBackends
-public enum RunnelPlaceholder {}
