@@ -1,0 +1,2 @@
+// Placeholder: the real UI is written elsewhere.
+console.log("runnel");
