@@ -80,11 +80,19 @@ final class FileWatcher: Sendable {
 
     deinit {
         stop()
+        // Released by its own callback: nobody is left to join the thread, so let it go.
+        if pthread_equal(pthread_self(), thread) != 0 {
+            joined.withLock { joined in
+                if !joined { pthread_detach(thread) }
+                joined = true
+            }
+        }
     }
 
     /// Stops watching and closes the inotify descriptor. Once it returns, `onChange` is not
-    /// called again (unless `stop` is called from `onChange` itself, which returns at once).
-    /// Calling it again does nothing.
+    /// called again: it waits for a callback under way, so do not call it holding a lock that
+    /// `onChange` takes. Called from `onChange` itself it returns at once, and no callback
+    /// follows. Calling it again is harmless.
     func stop() {
         control.requestStop()
         guard pthread_equal(pthread_self(), thread) == 0 else { return }
