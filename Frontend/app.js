@@ -1,2 +1,0 @@
-// Placeholder: the real UI is written elsewhere.
-console.log("runnel");
