@@ -15,11 +15,11 @@ struct CommandLineOptions {
     }
 
     /// One option: its flag, whether it takes a value, and how it applies.
-    private struct Option {
+    private struct Option: Sendable {
         let flag: String
         let value: String?
         let help: String
-        let apply: (inout RunnelConfiguration, String) throws -> Void
+        let apply: @Sendable (inout RunnelConfiguration, String) throws -> Void
         var environmentName: String { "RUNNEL_" + flag.dropFirst(2).uppercased().replacingOccurrences(of: "-", with: "_") }
     }
 

@@ -28,12 +28,12 @@ struct Terminal: Sendable {
 
         runnel: listening on \(url)
         """)
-        fflush(stdout)
+        fflush(nil)
     }
 
     func note(_ text: String) {
         print(paint(text, "33"))
-        fflush(stdout)
+        fflush(nil)
     }
 
     func fail(_ text: String) -> Never {
@@ -45,6 +45,6 @@ struct Terminal: Sendable {
         let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
         let statusColour = entry.status >= 500 ? "31" : entry.status >= 400 ? "33" : "32"
         print("\(paint(entry.method, "1")) \(entry.target) \(paint(String(entry.status), statusColour)) \(entry.bytes)B \(String(format: "%.1f", ms))ms")
-        fflush(stdout)
+        fflush(nil)
     }
 }
