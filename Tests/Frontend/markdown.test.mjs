@@ -1,0 +1,192 @@
+// Tests for Frontend/markdown.js: run with `node --test Tests/Frontend/`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse, inline, toHTML, toDOM, safeUrl, escapeHTML } from '../../Frontend/markdown.js';
+
+const text = (t) => ({ type: 'text', text: t });
+
+// A tiny fake document: enough for toDOM, and any attempt to parse HTML throws.
+class FakeNode {
+  constructor(tag) { this.tag = tag; this.attrs = []; this.children = []; }
+  setAttribute(k, v) { this.attrs.push([k, String(v)]); }
+  append(...nodes) { this.children.push(...nodes); }
+  set innerHTML(_) { throw new Error('innerHTML used'); }
+  insertAdjacentHTML() { throw new Error('insertAdjacentHTML used'); }
+  serialize() {
+    const inner = this.children.map((c) => c.serialize()).join('');
+    if (!this.tag) return inner;
+    const a = this.attrs.map(([k, v]) => ` ${k}="${escapeHTML(v)}"`).join('');
+    return this.tag === 'br' || this.tag === 'hr' ? `<${this.tag}${a}>` : `<${this.tag}${a}>${inner}</${this.tag}>`;
+  }
+}
+const fakeDocument = {
+  createElement: (tag) => new FakeNode(tag),
+  createTextNode: (data) => ({ data, serialize: () => escapeHTML(data) }),
+  createDocumentFragment: () => new FakeNode(null),
+  write() { throw new Error('document.write used'); },
+};
+const dom = (src) => toDOM(src, fakeDocument).serialize();
+/** Collects every link href in a tree. */
+const hrefs = (nodes) => nodes.flatMap((n) => [
+  ...(n.type === 'link' ? [n.href] : []),
+  ...hrefs(n.children || []), ...(n.items || []).flatMap(hrefs),
+  ...(n.head || []).flatMap(hrefs), ...(n.rows || []).flat().flatMap(hrefs),
+]);
+
+test('headings, paragraphs, emphasis, strong, inline code', () => {
+  assert.deepEqual(parse('# Title\n\nSome *em*, **strong**, `code` and ~~gone~~.'), [
+    { type: 'heading', level: 1, children: [text('Title')] },
+    { type: 'paragraph', children: [
+      text('Some '), { type: 'em', children: [text('em')] }, text(', '),
+      { type: 'strong', children: [text('strong')] }, text(', '), { type: 'codespan', text: 'code' },
+      text(' and '), { type: 'del', children: [text('gone')] }, text('.'),
+    ] },
+  ]);
+  assert.equal(toHTML('### Three ###'), '<h3>Three</h3>');
+  assert.equal(toHTML('Setext\n==='), '<h1>Setext</h1>');
+  assert.equal(toHTML('***both*** and __u__ and _i_'), '<p><strong><em>both</em></strong> and <strong>u</strong> and <em>i</em></p>');
+  assert.equal(toHTML('*a **b** c*'), '<p><em>a <strong>b</strong> c</em></p>');
+});
+
+test('emphasis leaves snake_case, lone stars and escapes alone', () => {
+  assert.equal(toHTML('snake_case_name and 2 * 3 * 4'), '<p>snake_case_name and 2 * 3 * 4</p>');
+  assert.equal(toHTML('\\*not em\\* and **unclosed'), '<p>*not em* and **unclosed</p>');
+  assert.equal(toHTML('`a*b*c` *x*'), '<p><code>a*b*c</code> <em>x</em></p>');
+  assert.equal(toHTML('`` a ` b ``'), '<p><code>a ` b</code></p>');
+});
+
+test('line breaks: soft, two trailing spaces, backslash', () => {
+  assert.deepEqual(inline('a\nb'), [text('a\nb')]);
+  assert.deepEqual(inline('a  \nb'), [text('a'), { type: 'br' }, text('b')]);
+  assert.equal(toHTML('a\\\nb'), '<p>a<br>b</p>');
+});
+
+test('fenced code blocks keep their text and get a language label and a Copy button', () => {
+  const src = 'Before\n```swift\nlet s = "<b>"\n\n  print(s)\n```\nAfter';
+  const tree = parse(src);
+  assert.deepEqual(tree[1], { type: 'code', lang: 'swift', text: 'let s = "<b>"\n\n  print(s)' });
+  assert.equal(tree[2].type, 'paragraph');
+  const html = toHTML('```swift\nlet x = 1\n```');
+  assert.match(html, /<span class="code-lang">swift<\/span>/);
+  assert.match(html, /<button type="button" class="code-copy"[^>]*>Copy<\/button>/);
+  assert.match(html, /<pre><code class="language-swift">let x = 1<\/code><\/pre>/);
+  assert.deepEqual(parse('~~~\nno lang\n````\n~~~'), [{ type: 'code', lang: '', text: 'no lang\n````' }]);
+  assert.deepEqual(parse('```js\nunclosed'), [{ type: 'code', lang: 'js', text: 'unclosed' }]);
+  const odd = toHTML('```"><img src=x>\nx\n```');
+  assert.match(odd, /<span class="code-lang">img<\/span>/);
+  assert.doesNotMatch(odd, /<img/);
+});
+
+test('lists: unordered, ordered with start, nested, tight and loose', () => {
+  assert.equal(toHTML('- a\n- b\n  - c\n* d'), '<ul><li>a</li><li>b<ul><li>c</li></ul></li></ul><ul><li>d</li></ul>');
+  assert.equal(toHTML('3. x\n4. y'), '<ol start="3"><li>x</li><li>y</li></ol>');
+  assert.equal(toHTML('1. x\n\n2. y'), '<ol><li><p>x</p></li><li><p>y</p></li></ol>');
+  assert.equal(toHTML('1. **Step**\n   more\n   ```sh\n   ls\n   ```\n2. two'),
+    '<ol><li><strong>Step</strong>\nmore<div class="code-block"><div class="code-head"><span class="code-lang">sh</span>'
+    + '<button type="button" class="code-copy" data-action="copy-code" data-testid="code-copy">Copy</button></div>'
+    + '<pre><code class="language-sh">ls</code></pre></div></li><li>two</li></ol>');
+  assert.equal(toHTML('- a\nlazy'), '<ul><li>a\nlazy</li></ul>');
+  assert.equal(toHTML('Intro:\n- a\n- b'), '<p>Intro:</p><ul><li>a</li><li>b</li></ul>');
+});
+
+test('block quotes, horizontal rules, tables', () => {
+  assert.equal(toHTML('> quoted *text*\n> # head'), '<blockquote><p>quoted <em>text</em></p><h1>head</h1></blockquote>');
+  assert.equal(toHTML('a\n\n---\n\n* * *\n\nb'), '<p>a</p><hr><hr><p>b</p>');
+  const t = parse('| Name | Score |\n|:-----|------:|\n| `a\\|b` | **1** |\n| c |');
+  assert.equal(t[0].type, 'table');
+  assert.deepEqual(t[0].align, ['left', 'right']);
+  assert.deepEqual(t[0].head, [[text('Name')], [text('Score')]]);
+  assert.deepEqual(t[0].rows, [
+    [[{ type: 'codespan', text: 'a|b' }], [{ type: 'strong', children: [text('1')] }]],
+    [[text('c')], []],
+  ]);
+  assert.match(toHTML('a | b\n--- | ---\n1 | 2'), /^<div class="table-wrap"><table><thead><tr><th>a<\/th><th>b<\/th><\/tr><\/thead><tbody><tr><td>1<\/td><td>2<\/td><\/tr><\/tbody><\/table><\/div>$/);
+  assert.equal(toHTML('Not | a table\n\nx'), '<p>Not | a table</p><p>x</p>');
+});
+
+test('links: http, https and mailto only, with rel and target', () => {
+  assert.equal(toHTML('[site](https://example.com/a?b=1&c=2)'),
+    '<p><a href="https://example.com/a?b=1&#38;c=2" target="_blank" rel="noopener noreferrer">site</a></p>');
+  assert.deepEqual(hrefs(parse('[m](mailto:me@example.com) <http://x.org> and https://y.org/p.')),
+    ['mailto:me@example.com', 'http://x.org/', 'https://y.org/p']);
+  assert.equal(toHTML('[rel](/relative) [t](https://x.org "title")'),
+    '<p>rel <a href="https://x.org/" target="_blank" rel="noopener noreferrer">t</a></p>');
+  assert.equal(toHTML('![alt](https://img.example/x.png)'),
+    '<p><a href="https://img.example/x.png" target="_blank" rel="noopener noreferrer">alt</a></p>');
+});
+
+test('XSS: raw HTML is text', () => {
+  const src = '<img src=x onerror=alert(1)>\n\n<script>alert(1)</script>';
+  assert.deepEqual(parse(src), [
+    { type: 'paragraph', children: [text('<img src=x onerror=alert(1)>')] },
+    { type: 'paragraph', children: [text('<script>alert(1)</script>')] },
+  ]);
+  for (const out of [toHTML(src), dom(src)]) {
+    assert.equal(out, '<p>&#60;img src=x onerror=alert(1)&#62;</p><p>&#60;script&#62;alert(1)&#60;/script&#62;</p>');
+  }
+});
+
+test('XSS: HTML in headings, emphasis, lists, tables and quotes stays text', () => {
+  const src = '# <b onclick="x()">Head</b>\n\n**<i>x</i>**\n\n- <iframe src="javascript:alert(1)">\n\n| <svg onload=alert(1)> |\n|---|\n\n> <a href="javascript:x">q</a>';
+  for (const out of [toHTML(src), dom(src)]) {
+    assert.doesNotMatch(out, /<(?!\/?(h1|p|strong|ul|li|div|table|thead|tbody|tr|th|td|blockquote)\b)[a-z]/i, out);
+    assert.match(out, /&#60;b onclick=&#34;x\(\)&#34;&#62;Head&#60;\/b&#62;/);
+  }
+});
+
+test('XSS: <script> inside code is text', () => {
+  const src = '```html\n<script>alert(1)</script>\n```\n\n`<script>` inline';
+  assert.equal(parse(src)[0].text, '<script>alert(1)</script>');
+  for (const out of [toHTML(src), dom(src)]) {
+    assert.doesNotMatch(out, /<script/i);
+    assert.match(out, /&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
+  }
+});
+
+test('XSS: javascript:, data:, vbscript: and obfuscated links never become links', () => {
+  const bad = [
+    'javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'java\tscript:alert(1)',
+    'data:text/html,<script>alert(1)</script>', 'DATA:text/html;base64,PHNjcmlwdD4=', 'vbscript:msgbox(1)',
+    '&#106;avascript:alert(1)', 'javascript&colon;alert(1)', '//evil.example', 'file:///etc/passwd',
+    '<javascript:alert(1)>', 'https:alert(1)',
+  ];
+  for (const url of bad) {
+    for (const src of [`[click](${url})`, `<${url}>`, `![img](${url})`]) {
+      assert.deepEqual(hrefs(parse(src)), [], src);
+      assert.doesNotMatch(toHTML(src), /href/, src);
+    }
+    assert.equal(safeUrl(url), null, url);
+  }
+  assert.equal(toHTML('[click](javascript:alert(1))'), '<p>click</p>');
+});
+
+test('XSS: quotes in link URLs cannot break out of the attribute', () => {
+  const src = '[x](https://a.example/"onmouseover="alert(1)) [y](<https://a.example/\' onclick=\'alert(1)>)';
+  for (const out of [toHTML(src), dom(src)]) {
+    assert.doesNotMatch(out, /"\s*onmouseover=|'\s*onclick=/, out);
+    for (const [, value] of out.matchAll(/href="([^"]*)"/g)) assert.doesNotMatch(value, /["'<>\s]/);
+  }
+  assert.equal(safeUrl('https://a.example/"><script>'), 'https://a.example/%22%3E%3Cscript%3E');
+});
+
+test('link labels cannot nest links; bare URLs drop trailing punctuation', () => {
+  assert.deepEqual(hrefs(parse('[https://a.example](https://b.example)')), ['https://b.example/']);
+  assert.deepEqual(hrefs(parse('(see https://w.example/Foo_(bar)), https://x.example/a.')),
+    ['https://w.example/Foo_(bar)', 'https://x.example/a']);
+  assert.deepEqual(hrefs(parse('notahttps://x.example')), []);
+});
+
+test('toDOM builds the same markup as toHTML, without any HTML parsing', () => {
+  const src = [
+    '# Title', 'Text with **bold**, [a link](https://example.com) and `code`.', '```json\n{"a": "<b>"}\n```',
+    '1. one\n2. two', '> quote', '| a | b |\n|---|:-:|\n| 1 | 2 |', '---', '<img src=x onerror=alert(1)>',
+  ].join('\n\n');
+  assert.equal(dom(src), toHTML(src));
+});
+
+test('odd input does not throw', () => {
+  for (const src of ['', '\n\n', '[', '[]()', '`', '***', '> ', '- ', '|', '|-|', '# ', '\\', '*_*_~~', null, undefined, 42]) {
+    assert.equal(typeof toHTML(parse(src)), 'string');
+  }
+  assert.equal(toHTML('a\r\nb\rc'), '<p>a\nb\nc</p>');
+});
