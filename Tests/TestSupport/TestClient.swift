@@ -128,8 +128,9 @@ public final class TestClient {
     }
 
     /// Parses one response: status line, headers, and a body framed by Content-Length,
-    /// chunked encoding, or the connection closing. `head: true` for a HEAD request.
-    public func readResponse(head: Bool = false) throws -> TestResponse {
+    /// chunked encoding, or the connection closing. `head: true` for a HEAD request;
+    /// `bodyless: true` stops after the headers (read the body with ``readBody(of:)``).
+    public func readResponse(head: Bool = false, bodyless: Bool = false) throws -> TestResponse {
         var statusLine = try readLine()
         while statusLine.hasPrefix("HTTP/1.1 100") { _ = try readLine(); statusLine = try readLine() }
         let parts = statusLine.split(separator: " ", maxSplits: 2)
@@ -142,15 +143,16 @@ public final class TestClient {
             headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         var response = TestResponse(statusLine: statusLine, status: status, headers: headers, body: [])
-        if head || status == 204 || status == 304 { return response }
-        if let length = response.header("Content-Length").flatMap(Int.init) {
-            response.body = try readExactly(length)
-        } else if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
-            response.body = try readChunkedBody()
-        } else {
-            response.body = try readToEnd()
-        }
+        if head || bodyless || status == 204 || status == 304 { return response }
+        response.body = try readBody(of: response)
         return response
+    }
+
+    /// The body of `response`, framed as its headers say.
+    public func readBody(of response: TestResponse) throws -> [UInt8] {
+        if let length = response.header("Content-Length").flatMap(Int.init) { return try readExactly(length) }
+        if response.header("Transfer-Encoding")?.lowercased() == "chunked" { return try readChunkedBody() }
+        return try readToEnd()
     }
 
     /// Reads chunks until the last one, calling `onChunk` with each as it arrives.

@@ -1,0 +1,109 @@
+import Foundation
+@testable import Runnel
+import TestSupport
+import XCTest
+
+/// Conversations over time: cancellation, reset, heartbeat, shutdown, the listing.
+final class ChatLifecycleTests: XCTestCase {
+    func testClientDisconnectCancelsTheReplyAndKeepsThePartialText() throws {
+        let (app, port) = try startRunnel()
+        let client = try TestClient(port: port)
+        try client.postMessage(["message": "alpha beta gamma delta epsilon", "backend": "echo", "conversation_id": "gone", "delay_ms": 500])
+        XCTAssertEqual(try client.readResponse(bodyless: true).status, 200)
+        _ = try client.readLine()  // the first chunk's size line: the stream is under way
+        client.abort()
+        // The conversation frees up as soon as the server noticed: a new message is
+        // accepted (no 409) well before the 2 s the echo would still have taken.
+        let deadline = ContinuousClock.now + .seconds(1)
+        var status = 0
+        repeat {
+            let next = try chat(port: port, ["message": "again", "backend": "echo", "conversation_id": "gone"])
+            status = next.response.status
+        } while status == 409 && ContinuousClock.now < deadline
+        XCTAssertEqual(status, 200)
+        let turns = app.conversations.turns(of: "gone")
+        XCTAssertEqual(turns.first?.message.content, "alpha beta gamma delta epsilon")
+        XCTAssertEqual(turns.dropFirst().first?.interrupted, true, "the partial reply is kept, marked interrupted")
+        XCTAssertEqual(turns.dropFirst().first?.message.content, "alpha ")
+    }
+
+    func testResetForgetsTheConversation() throws {
+        let (app, port) = try startRunnel()
+        _ = try chat(port: port, ["message": "remember me", "backend": "echo", "conversation_id": "r1"])
+        XCTAssertEqual(app.conversations.turns(of: "r1").count, 2)
+        let client = try TestClient(port: port)
+        let body = #"{"conversation_id": "r1"}"#
+        try client.send("POST /api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        XCTAssertEqual(try client.readResponse().status, 204)
+        XCTAssertEqual(app.conversations.turns(of: "r1").count, 0)
+        let again = try chat(port: port, ["message": "hello", "conversation_id": "r1"])
+        XCTAssertTrue((again.end?["full_response"] as? String ?? "").contains("message 1"), "a fresh conversation")
+    }
+
+    func testHeartbeatWhileTheBackendIsSilent() throws {
+        let (_, port) = try startRunnel { $0.heartbeat = .milliseconds(50) }
+        let client = try TestClient(port: port)
+        try client.postMessage(["message": "/hang", "conversation_id": "quiet"])
+        XCTAssertEqual(try client.readResponse(bodyless: true).status, 200)
+        var parser = EventStreamParser()
+        while parser.comments.count < 2 {
+            let sizeLine = try client.readLine()
+            let size = try XCTUnwrap(Int(sizeLine, radix: 16))
+            XCTAssertTrue(parser.feed(try client.readExactly(size)).isEmpty, "only comments while silent")
+            _ = try client.readLine()
+        }
+        XCTAssertEqual(parser.comments, ["ping", "ping"])
+    }
+
+    func testShutdownEndsStreamsWithShuttingDown() async throws {
+        let (app, port) = try startRunnel()
+        let client = try TestClient(port: port)
+        try client.postMessage(["message": "/hang", "conversation_id": "stop"])
+        XCTAssertEqual(try client.readResponse(bodyless: true).status, 200)
+        await app.shutdown()
+        var parser = EventStreamParser()
+        let events = parser.feed(try client.readToEnd()).compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.data.utf8)) as? [String: Any]
+        }
+        XCTAssertEqual((events.first?["error"] as? [String: Any])?["code"] as? String, "shutting_down")
+        XCTAssertEqual(events.last?["end"] as? Bool, true)
+        XCTAssertEqual(events.last?["error"] as? Bool, true)
+    }
+
+    func testBackendsListing() throws {
+        let (_, port) = try startRunnel()
+        let client = try TestClient(port: port)
+        try client.send("GET /api/backends HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.header("Content-Type"), "application/json")
+        let json = try XCTUnwrap(response.json)
+        XCTAssertEqual(json["default"] as? String, "mock")
+        let names = (json["backends"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        XCTAssertEqual(Set(names ?? []), ["mock", "echo"])
+    }
+
+    func testConversationStoreBounds() {
+        var limits = ConversationLimits()
+        limits.maxConversations = 3
+        limits.maxTurns = 4
+        limits.idleExpiry = .seconds(60)
+        let store = ConversationStore(limits: limits)
+        for index in 0..<5 {
+            let ticket = store.begin("c\(index)")!
+            store.finish(ticket, user: "u", reply: "a", interrupted: false)
+        }
+        XCTAssertEqual(store.count, 3, "least recently used evicted")
+        XCTAssertTrue(store.turns(of: "c0").isEmpty)
+        for turn in 0..<5 {
+            let ticket = store.begin("c4")!
+            store.finish(ticket, user: "u\(turn)", reply: "a\(turn)", interrupted: false)
+        }
+        XCTAssertEqual(store.turns(of: "c4").map(\.message.content), ["u3", "a3", "u4", "a4"], "oldest exchanges dropped")
+        let busy = store.begin("c4")
+        XCTAssertNotNil(busy)
+        XCTAssertNil(store.begin("c4"), "one reply at a time")
+        let later = ContinuousClock.now + .seconds(120)
+        store.finish(busy!, user: "x", reply: "", interrupted: true)
+        XCTAssertEqual(store.begin("c4", now: later)?.history, [], "expired after idling")
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class RunnelPlaceholderTests: XCTestCase { func testBuilds() {} }

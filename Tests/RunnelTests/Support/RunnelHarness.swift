@@ -1,0 +1,77 @@
+import Foundation
+@testable import Runnel
+import TestSupport
+import XCTest
+
+/// Starts the real app on 127.0.0.1 port 0, in process, stopped when the test ends.
+extension XCTestCase {
+    func startRunnel(
+        environment: [String: String] = [:], configure: (inout RunnelConfiguration) -> Void = { _ in }
+    ) throws -> (RunnelApp, Int) {
+        var configuration = RunnelConfiguration()
+        configuration.port = 0
+        configuration.forceEmbedded = true
+        configuration.mockFirstTokenMs = 5
+        configuration.mockTokenDelayMs = 1
+        configuration.server.shutdownGracePeriod = .milliseconds(300)
+        configuration.server.shutdownCancelGracePeriod = .milliseconds(300)
+        configure(&configuration)
+        let app = try RunnelApp(configuration: configuration, environment: environment)
+        let port = try app.start()
+        addTeardownBlock { await app.shutdown() }
+        return (app, port)
+    }
+}
+
+/// One `/api/message` exchange as the client saw it.
+struct ChatTranscript {
+    var response: TestResponse
+    var events: [[String: Any]] = []
+    var comments: [String] = []
+
+    var chunks: [String] { events.compactMap { $0["chunk"] as? String } }
+    var end: [String: Any]? { events.last { $0["end"] as? Bool == true } }
+    var error: [String: Any]? { events.compactMap { $0["error"] as? [String: Any] }.first }
+    var jsonData: Any? { events.first { $0["json_data"] != nil }?["json_data"] }
+}
+
+extension TestClient {
+    /// Sends a chat message (raw HTTP) on this connection.
+    func postMessage(_ body: [String: Any], headers: [String: String] = [:]) throws {
+        let json = try JSONSerialization.data(withJSONObject: body)
+        var head = "POST /api/message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(json.count)\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        try send(Array((head + "\r\n").utf8) + Array(json))
+    }
+
+    /// Reads one chat response, parsing its event stream with the test's own parser.
+    func readChat() throws -> ChatTranscript {
+        let response = try readResponse(head: false, bodyless: true)
+        var transcript = ChatTranscript(response: response)
+        guard response.status == 200 else {
+            transcript.response.body = try readBody(of: response)
+            return transcript
+        }
+        var parser = EventStreamParser()
+        _ = try readChunkedBody { chunk in
+            for event in parser.feed(chunk) {
+                let object = try JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
+                transcript.events.append(try XCTUnwrap(object, "every event is a JSON object: \(event.data)"))
+            }
+        }
+        transcript.comments = parser.comments
+        return transcript
+    }
+}
+
+/// Opens a connection, sends one message, reads the whole reply.
+func chat(port: Int, _ body: [String: Any], headers: [String: String] = [:]) throws -> ChatTranscript {
+    let client = try TestClient(port: port)
+    try client.postMessage(body, headers: headers)
+    return try client.readChat()
+}
+
+extension TestResponse {
+    var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
+    var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+}
