@@ -1,0 +1,726 @@
+#!/usr/bin/env python3
+"""Runnel's real-browser tests: headless Chromium (Selenium) against a live `runnel`.
+
+    python3 Tests/Browser/run.py --binary .build/debug/runnel [-k substring] [-v]
+
+The runner copies Frontend/ and Templates/ into a temporary root (tests edit files there
+to exercise hot reload), starts the binary in dev mode with the fast mock backend on a
+free port, and runs every test in a fresh browser (empty sessionStorage). Each test
+ends by asserting the browser console holds no SEVERE entry. Waits are WebDriverWait
+conditions only. Screenshots go to Tests/Browser/artifacts/ (gitignored); a failing
+test leaves `fail-<name>.png` there too.
+
+Requires /usr/bin/chromium, /usr/bin/chromedriver (Debian: chromium chromium-driver)
+and the `selenium` package (PyPI).
+"""
+
+import argparse
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import (
+    JavascriptException,
+    NoAlertPresentException,
+    StaleElementReferenceException,
+)
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+ARTIFACTS = HERE / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+LISTENING = re.compile(r"runnel: listening on http://127\.0\.0\.1:(\d+)/")
+POLL = 0.025  # WebDriverWait poll interval, seconds
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+# ---- the server ------------------------------------------------------------------------
+
+class Server:
+    """`runnel` over a temporary copy of Frontend/ and Templates/."""
+
+    def __init__(self, binary):
+        self.binary = str(Path(binary).resolve())
+        self.root = Path(tempfile.mkdtemp(prefix="runnel-browser-"))
+        self.proc = None
+        self.port = None
+        self.output = []  # every line the server printed (stdout and stderr)
+        self.lines = queue.Queue()
+
+    def start(self, deadline_s=15.0):
+        for folder in ("Frontend", "Templates"):
+            shutil.copytree(REPO / folder, self.root / folder)
+        cmd = [self.binary, "--root", str(self.root), "--port", "0", "--backend", "mock",
+               "--mock-ttft-ms", "50", "--mock-delay-ms", "10", "--quiet"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, errors="replace")
+        threading.Thread(target=self._pump, daemon=True).start()
+        end = time.monotonic() + deadline_s
+        while self.port is None:
+            left = end - time.monotonic()
+            if left <= 0 or (self.proc.poll() is not None and self.lines.empty()):
+                exited = self.proc.poll()
+                self.stop()
+                why = (f"exited with status {exited}" if exited is not None
+                       else f"was stopped after {deadline_s:.0f} s")
+                raise RuntimeError(f"runnel {why} without printing its listening line; its output:\n" + self.log())
+            try:
+                line = self.lines.get(timeout=min(left, 0.2))
+            except queue.Empty:
+                continue
+            if line is None:
+                continue
+            m = LISTENING.search(line)
+            if m:
+                self.port = int(m.group(1))
+        return self
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self.output.append(line.rstrip("\n"))
+            self.lines.put(line)
+        self.lines.put(None)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/"
+
+    def path(self, relative):
+        return self.root / relative
+
+    def log(self, last=None):
+        lines = self.output if last is None else self.output[-last:]
+        return "\n".join(lines) or "(no output)"
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=8)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# ---- the browser -----------------------------------------------------------------------
+
+def new_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,800", "--no-first-run", "--no-default-browser-check",
+                "--disable-extensions", "--disable-background-networking", "--disable-sync",
+                "--disable-features=Translate,OptimizationHints,MediaRouter"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_script_timeout(10)
+    return driver
+
+
+class Page:
+    """Helpers over one browser tab showing the Runnel UI."""
+
+    def __init__(self, driver, server):
+        self.d = driver
+        self.server = server
+
+    # waiting
+    def wait(self, condition, timeout=10, message=""):
+        """WebDriverWait on `condition(driver)`; JS errors during a reload count as "not yet"."""
+        return WebDriverWait(self.d, timeout, poll_frequency=POLL,
+                             ignored_exceptions=(JavascriptException, StaleElementReferenceException)
+                             ).until(condition, message)
+
+    def wait_js(self, expression, timeout=10, message=""):
+        return self.wait(lambda d: d.execute_script(f"return ({expression});"), timeout,
+                         message or f"timed out waiting for: {expression}")
+
+    def js(self, script, *args):
+        return self.d.execute_script(script, *args)
+
+    # navigation
+    def open(self):
+        """Loads the UI with an empty sessionStorage and waits until the app is wired."""
+        self.d.get(self.server.url)
+        self.js("sessionStorage.clear();")
+        self.d.get(self.server.url)
+        self.ready()
+
+    def ready(self, timeout=10):
+        self.wait_js("window.runnel && document.querySelectorAll('#backend option').length >= 2 "
+                     "&& window.__runnelReload && window.__runnelReload.instance", timeout,
+                     "the app (window.runnel, backends, hot-reload connection) never became ready")
+
+    # elements
+    def by_testid(self, testid):
+        return self.d.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def input(self):
+        return self.by_testid("message-input")
+
+    def send(self, text):
+        """Types `text` into the composer and clicks Send."""
+        box = self.input()
+        box.send_keys(text)
+        self.wait(lambda d: self.by_testid("send-button").is_enabled(), 5, "Send never became enabled")
+        self.by_testid("send-button").click()
+
+    def messages(self):
+        """[{role, id, status, text}] for every message in the log, in order."""
+        return self.js("""
+            return [...document.querySelectorAll('#messages > article')].map((a) => ({
+              role: a.dataset.role, id: a.dataset.id, status: a.dataset.status || null,
+              text: (a.querySelector('.bubble, .body') || a).textContent,
+            }));""")
+
+    def last_assistant(self):
+        return self.js("""
+            const a = [...document.querySelectorAll('#messages > article.assistant')].pop();
+            if (!a) return null;
+            const body = a.querySelector('.body');
+            const meta = a.querySelector('[data-testid="reply-meta"]');
+            return { id: a.dataset.id, status: a.dataset.status, text: body ? body.textContent : '',
+                     meta: meta ? meta.textContent : null };""")
+
+    def wait_reply(self, status="done", timeout=15, count=None):
+        """Waits until the last assistant message has `status` (and there are `count` of them)."""
+        def cond(_):
+            m = self.last_assistant()
+            if count is not None and len([x for x in self.messages() if x["role"] == "assistant"]) != count:
+                return False
+            return m if m and m["status"] == status else False
+        return self.wait(cond, timeout, f"the last reply never reached status {status!r}; now: {self.last_assistant()}")
+
+    def wait_reloaded(self, timeout=10):
+        """After `window.__marker = 1` was set: waits for a new document, then for the app."""
+        self.wait_js("window.__marker === undefined && document.readyState === 'complete'", timeout,
+                     "the page was not reloaded")
+        self.ready(timeout)
+
+    def console(self):
+        return self.d.get_log("browser")
+
+
+def shoot(page, name):
+    """Saves a screenshot of the current viewport as artifacts/NAME."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.d.save_screenshot(str(ARTIFACTS / name))
+
+
+def write_file(path, text):
+    """Writes `text` in one call (one inotify burst, coalesced by the server)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+# ---- the tests -------------------------------------------------------------------------
+
+TESTS = []
+
+
+def test(name, allow_failed_resources=False):
+    def register(fn):
+        TESTS.append((name, fn, allow_failed_resources))
+        return fn
+    return register
+
+
+@test("stream_is_progressive")
+def stream_is_progressive(p):
+    p.open()
+    p.send("/long 300")
+    lengths = []  # the streaming text's length at each poll while data-status is "streaming"
+
+    def streamed_to_done(_):
+        status, n = p.js("""
+            const a = [...document.querySelectorAll('#messages > article.assistant')].pop();
+            if (!a) return [null, 0];
+            const s = a.querySelector('.stream');
+            return [a.dataset.status, (s || a.querySelector('.body')).textContent.length];""")
+        if status == "streaming":
+            lengths.append(n)
+        return status == "done"
+
+    p.wait(streamed_to_done, 20, "the reply never reached data-status=done")
+    growths = sum(1 for a, b in zip(lengths, lengths[1:]) if b > a)
+    check(growths >= 2, f"the streaming text grew {growths} time(s) between polls (lengths seen: {lengths[:40]})")
+    check(min(lengths) < max(lengths), f"lengths seen while streaming: {lengths[:40]}")
+    full = p.js("return window.runnel.chat.messages.at(-1).text;")  # the end event's full_response
+    shown = p.js("return [...document.querySelectorAll('#messages > article.assistant')].pop()"
+                 ".querySelector('.body').innerText;")
+    check(len(full.split()) == 300, f"the finished /long 300 reply has {len(full.split())} words")
+    check(shown.split() == full.split(), "the rendered reply differs from the full response")
+    check(len(full) >= max(lengths), "the final text is shorter than what streamed")
+    check(p.by_testid("send-button").get_attribute("data-state") == "send", "the button did not turn back into Send")
+    return f"{len(lengths)} streaming samples, grew {growths} times"
+
+
+@test("markdown_code_json_meta")
+def markdown_code_json_meta(p):
+    p.open()
+    p.d.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": p.server.url.rstrip("/"), "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    p.send("How do I test a streaming parser?")
+    p.wait_reply("done")
+    info = p.js("""
+        const a = [...document.querySelectorAll('#messages > article.assistant')].pop();
+        const blocks = [...a.querySelectorAll('.code-block')].map((b) => ({
+          lang: b.querySelector('.code-lang').textContent, code: b.querySelector('pre code').textContent,
+          copy: !!b.querySelector('[data-testid="code-copy"]') }));
+        const panel = a.querySelector('[data-testid="json-panel"]');
+        return { blocks, panel: panel && panel.querySelector('pre code').textContent,
+                 panelTag: panel && panel.tagName, meta: a.querySelector('[data-testid="reply-meta"]').textContent,
+                 headings: a.querySelectorAll('.body h1, .body h2, .body h3').length,
+                 lists: a.querySelectorAll('.body ul li, .body ol li').length,
+                 strong: a.querySelectorAll('.body strong').length,
+                 rawFence: a.querySelector('.body').textContent.includes('```') };""")
+    swift = [b for b in info["blocks"] if b["lang"] == "swift"]
+    check(swift and swift[0]["copy"], f"no swift code block with a Copy button: {info['blocks']}")
+    check(all(b["copy"] for b in info["blocks"]), "a code block without a Copy button")
+    check(not info["rawFence"], "raw ``` fences are visible in the rendered reply")
+    check(info["headings"] >= 1 and info["lists"] >= 2 and info["strong"] >= 1,
+          f"markdown not rendered (headings {info['headings']}, list items {info['lists']}, strong {info['strong']})")
+    panel = info["panel"]
+    check(panel is not None, "no JSON panel (data-testid=json-panel)")
+    value = json.loads(panel)
+    check(value.get("backend") == "mock" and value.get("turn") == 1, f"unexpected JSON data: {value}")
+    check(panel == json.dumps(value, indent=2, ensure_ascii=False),
+          f"the JSON panel is not pretty-printed with 2 spaces:\n{panel}")
+    meta = info["meta"]
+    check(re.search(r"first token \d+ ms", meta) and re.search(r"[\d.]+ (tok|chars)/s", meta)
+          and "mock" in meta, f"reply meta lacks backend/first-token/speed: {meta!r}")
+
+    # The JSON panel opens, and Copy puts the code on the clipboard.
+    p.d.find_element(By.CSS_SELECTOR, '#messages [data-testid="json-panel"] summary').click()
+    p.wait_js("document.querySelector('#messages [data-testid=\"json-panel\"]').open", 5, "the JSON panel did not open")
+    button = p.d.find_element(By.CSS_SELECTOR, '#messages [data-testid="code-copy"]')
+    button.click()
+    p.wait(lambda d: button.text == "Copied", 5, f"Copy did not say Copied (says {button.text!r})")
+    clip = p.d.execute_async_script(
+        "const done = arguments[0]; navigator.clipboard.readText().then(done, (e) => done('ERR ' + e));")
+    check(clip == swift[0]["code"], f"the clipboard holds {clip[:80]!r}, not the code block")
+    p.wait(lambda d: button.text == "Copy", 5, "the Copy label never came back")
+    return meta
+
+
+@test("html_is_text_not_markup")
+def html_is_text_not_markup(p):
+    p.open()
+    # The mock's /html payload is `<img src=x onerror=alert(1)>`, `<script>alert(1)</script>`,
+    # a javascript: link and <b> (see MockReplies.html). It sets no global of its own, so
+    # the detectable global is our recorder behind alert/confirm/prompt.
+    p.js("""window.__alerts = [];
+            for (const f of ['alert', 'confirm', 'prompt']) window[f] = (...a) => { window.__alerts.push([f, ...a]); };""")
+    p.send("/html")
+    p.wait_reply("done")
+    try:
+        alert = p.d.switch_to.alert
+        text = alert.text
+        alert.dismiss()
+        raise TestFailure(f"a native dialog opened: {text!r}")
+    except NoAlertPresentException:
+        pass
+    r = p.js("""
+        const log = document.getElementById('messages');
+        const body = [...log.querySelectorAll('article.assistant')].pop().querySelector('.body');
+        return { alerts: window.__alerts, injected: log.querySelectorAll('img, script, b, iframe, [onerror]').length,
+                 links: [...log.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+                 text: body.innerText, codes: [...body.querySelectorAll('pre code')].map((c) => c.textContent) };""")
+    check(r["alerts"] == [], f"the payload ran: {r['alerts']}")
+    check(r["injected"] == 0, f"{r['injected']} element(s) from the payload were created inside #messages")
+    check(all(h and re.match(r"^(https?:|mailto:)", h) for h in r["links"]), f"unsafe links: {r['links']}")
+    for needle in ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "<b>bold?</b>",
+                   "&lt;b&gt;not bold&lt;/b&gt;"):
+        check(needle in r["text"], f"{needle!r} is not shown as text; visible text:\n{r['text']}")
+    check(any('<script>alert("from a code block")</script>' in c for c in r["codes"]),
+          f"the html code block is not shown verbatim: {r['codes']}")
+
+
+@test("stop_halts_the_stream")
+def stop_halts_the_stream(p):
+    p.open()
+    p.send("/long 2000")
+    p.wait(lambda d: (m := p.last_assistant()) and m["status"] == "streaming" and len(m["text"]) > 40, 10,
+           "the /long 2000 reply never started streaming")
+    stop = p.by_testid("stop-button")
+    check(stop.get_attribute("data-state") == "stop", "the button is not in the stop state while streaming")
+    stop.click()
+    m = p.wait_reply("interrupted", 5)
+    check(p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="interrupted"]'), "no Interrupted note")
+    check(p.by_testid("send-button").get_attribute("data-state") == "send", "the button did not turn back into Send")
+    shoot(p, "interrupted.png")
+
+    class Unchanged:
+        """True once the reply's text has kept the same length for `hold` seconds."""
+        def __init__(self, hold):
+            self.hold, self.value, self.since = hold, None, None
+
+        def __call__(self, _):
+            n = len(p.last_assistant()["text"])
+            now = time.monotonic()
+            if n != self.value:
+                self.value, self.since = n, now
+            return now - self.since >= self.hold
+
+    stable = Unchanged(0.6)  # the mock sends a token every 10 ms: 0.6 s is ~60 missed tokens
+    p.wait(stable, 5, "the interrupted reply kept changing")
+    words = len(p.last_assistant()["text"].split())
+    check(stable.value >= len(m["text"]) and words < 2000, f"the stream was not stopped ({words} words)")
+
+    p.send("after stop")
+    p.wait_reply("done", 15, count=2)
+    msgs = p.messages()
+    check([x["role"] for x in msgs] == ["user", "assistant", "user", "assistant"], f"roles: {msgs}")
+    check(msgs[1]["status"] == "interrupted" and len(msgs[1]["text"]) == stable.value,
+          "the interrupted reply changed after the next message")
+    check("after stop" in msgs[3]["text"], "the reply after Stop does not quote its message")
+    return f"stopped after {words} of 2000 words"
+
+
+@test("error_and_retry")
+def error_and_retry(p):
+    p.open()
+    p.js("""window.__posts = [];
+            const f = window.fetch;
+            window.fetch = (url, init) => { if (String(url).includes('/api/message')) window.__posts.push(JSON.parse(init.body)); return f(url, init); };""")
+    p.send("/error")
+    first = p.wait_reply("error")
+    err = p.d.find_element(By.CSS_SELECTOR, '#messages [data-testid="error"]')
+    check("upstream_unavailable" in err.text and "injected" in err.text, f"error text: {err.text!r}")
+    check(err.get_attribute("role") == "alert", "the error is not announced (role=alert)")
+
+    # Retry against the mock: /error fails again, so a fresh reply in error state replaces the old one.
+    p.by_testid("retry-button").click()
+    p.wait(lambda d: (m := p.last_assistant()) and m["id"] != first["id"] and m["status"] == "error", 10,
+           "Retry did not produce a fresh reply in error state")
+    posts = p.js("return window.__posts;")
+    check(len(posts) == 2 and posts[0]["message"] == posts[1]["message"] == "/error",
+          f"Retry did not resend the same message: {posts}")
+    check(posts[0]["conversation_id"] == posts[1]["conversation_id"], "Retry changed the conversation")
+    msgs = p.messages()
+    check([x["role"] for x in msgs] == ["user", "assistant"], f"stale or duplicated messages after Retry: {msgs}")
+    check(len(p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')) == 1, "more than one error shown")
+    check(len(p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="retry-button"]')) == 1, "Retry missing")
+    check(not p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="regenerate-button"]'),
+          "a failed reply offers both Retry and Regenerate")
+    shoot(p, "error.png")
+
+    # Retry once the cause is gone (here: another backend) replaces the error with a reply.
+    Select(p.by_testid("backend-select")).select_by_value("echo")
+    p.by_testid("retry-button").click()
+    done = p.wait_reply("done")
+    msgs = p.messages()
+    check([x["role"] for x in msgs] == ["user", "assistant"], f"messages after the successful Retry: {msgs}")
+    check(done["text"].strip() == "/error", f"the echo reply is {done['text']!r}")
+    check(not p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]'), "the old error is still shown")
+    check(len(p.js("return window.__posts;")) == 3, "the second Retry made no request")
+
+    # The UI stays usable.
+    p.send("still here")
+    m = p.wait_reply("done", count=2)
+    check(m["text"].strip() == "still here", f"next reply: {m['text']!r}")
+
+
+@test("backend_picker_echo")
+def backend_picker_echo(p):
+    p.open()
+    picker = Select(p.by_testid("backend-select"))
+    options = [o.get_attribute("value") for o in picker.options]
+    check({"mock", "echo"} <= set(options), f"backend options: {options}")
+    check(picker.first_selected_option.get_attribute("value") == "mock", "mock is not the default")
+    picker.select_by_value("echo")
+    p.send("hello browser")
+    m = p.wait_reply("done")
+    check(m["text"] == "hello browser", f"the echo reply is {m['text']!r}")
+    check(m["meta"] and m["meta"].split(" · ")[0] == "echo", f"the meta does not name echo: {m['meta']!r}")
+    # The choice is part of the saved chat: it survives a reload.
+    p.js("window.__marker = 1; location.reload();")
+    p.wait_reloaded()
+    check(Select(p.by_testid("backend-select")).first_selected_option.get_attribute("value") == "echo",
+          "the backend choice was lost on reload")
+    return m["meta"]
+
+
+@test("css_edit_hot_swaps")
+def css_edit_hot_swaps(p):
+    css = p.server.path("Frontend/style.css")
+    original = css.read_text(encoding="utf-8")
+    p.open()
+    p.send("before the css edit")
+    p.wait_reply("done")
+    before = p.messages()
+    color = "return getComputedStyle(document.body).outlineColor;"
+    check(p.js(color) != "rgb(1, 2, 3)", "the marker colour is already set")
+    p.js("window.__marker = 1;")
+    try:
+        write_file(css, original + "\nbody { outline: 3px solid rgb(1, 2, 3); }\n")
+        p.wait(lambda d: p.js(color) == "rgb(1, 2, 3)", 10, "the edited stylesheet never applied")
+        check(p.js("return window.__marker;") == 1, "the page reloaded on a CSS edit")
+        check(p.messages() == before, "the conversation changed during the CSS swap")
+        p.wait_js("document.querySelectorAll('link[rel=stylesheet]').length === 1", 5, "the old stylesheet stayed")
+        check(p.js("return document.activeElement && document.activeElement.id") == "input",
+              "the CSS swap took the focus away from the composer")
+    finally:
+        write_file(css, original)
+    p.wait(lambda d: p.js(color) != "rgb(1, 2, 3)", 10, "restoring the stylesheet did not apply")
+    check(p.js("return window.__marker;") == 1, "the page reloaded when the CSS was restored")
+
+
+@test("js_edit_reloads_and_restores_chat")
+def js_edit_reloads_and_restores_chat(p):
+    js = p.server.path("Frontend/app.js")
+    original = js.read_text(encoding="utf-8")
+    p.open()
+    p.send("remember me across reloads")
+    p.wait_reply("done")
+    before = p.messages()
+    html_before = p.js("return document.getElementById('messages').innerHTML;")
+    p.js("window.__marker = 1;")
+    try:
+        write_file(js, original + "\n// touched by the browser tests\n")
+        p.wait_reloaded()
+        after = p.messages()
+        check(after == before, f"the conversation was not restored:\nbefore {before}\nafter  {after}")
+        check(p.js("return document.getElementById('messages').innerHTML;") == html_before,
+              "the restored messages render differently")
+        check(p.js("return document.getElementById('empty').hidden;"), "the empty state shows over a restored chat")
+        # The restored conversation continues on the server: turn 2 quotes turn 1.
+        p.send("and now?")
+        m = p.wait_reply("done", count=2)
+        check("remember me across reloads" in m["text"], "the server did not continue the same conversation")
+    finally:
+        p.js("window.__marker = 1;")
+        write_file(js, original)
+    p.wait_reloaded()
+
+
+@test("template_error_overlay")
+def template_error_overlay(p):
+    tpl = p.server.path("Templates/index.html")
+    original = tpl.read_text(encoding="utf-8")
+    lines = original.split("\n")
+    at = lines.index("<body>") + 1  # the broken line goes right after <body>
+    broken = "\n".join(lines[:at] + ["<p>{{nope}}</p>"] + lines[at:])
+    line_no = at + 1
+    p.open()
+    Select(p.by_testid("backend-select")).select_by_value("echo")
+    p.send("survive the template error")
+    p.wait_reply("done")
+    before = p.messages()
+    p.js("window.__marker = 1;")
+    try:
+        write_file(tpl, broken)
+        overlay = p.wait(lambda d: (o := d.find_elements(By.ID, "runnel-error-overlay")) and o[0].is_displayed()
+                         and o[0], 10, "no error overlay after breaking the template")
+        text = overlay.text
+        check("index.html" in text and re.search(rf"\b{line_no}\b", text) and "nope" in text,
+              f"the overlay does not name index.html, line {line_no} and the name: {text!r}")
+        check(p.js("return window.__marker;") == 1, "the page reloaded onto the broken template")
+    finally:
+        write_file(tpl, original)
+    p.wait_reloaded()
+    check(not p.d.find_elements(By.ID, "runnel-error-overlay"), "the overlay stayed after the fix")
+    check(p.messages() == before, "the conversation was lost across the template error")
+
+
+@test("screenshots")
+def screenshots(p):
+    ARTIFACTS.mkdir(exist_ok=True)
+    metrics = {"desktop": {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+               "phone": {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}}
+    p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics["desktop"])
+    p.open()
+    p.d.save_screenshot(str(ARTIFACTS / "empty.png"))
+    # An example prompt from the empty state: the mock's reply has markdown, code and JSON.
+    p.d.find_element(By.CSS_SELECTOR, '#empty button[data-prompt^="Write a Swift"]').click()
+    p.wait_reply("done")
+    p.wait_js("!document.querySelector('.jump') || document.querySelector('.jump').hidden", 5, "not scrolled to the end")
+    saved = []
+    for scheme in ("light", "dark"):
+        p.d.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                            {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        p.wait_js(f"matchMedia('(prefers-color-scheme: {scheme})').matches", 5)
+        for name, m in metrics.items():
+            p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", m)
+            p.wait_js(f"innerWidth === {m['width']}", 5, f"the viewport did not become {m['width']} wide")
+            # Layout sanity: nothing wider than the viewport, composer inside the view.
+            overflow = p.js("return document.documentElement.scrollWidth - innerWidth;")
+            check(overflow <= 0, f"{name}/{scheme}: the page scrolls sideways by {overflow}px")
+            box = p.js("const r = document.getElementById('composer').getBoundingClientRect();"
+                       "return [r.top, r.bottom, innerHeight];")
+            check(0 < box[0] and box[1] <= box[2] + 0.5, f"{name}/{scheme}: the composer is off screen {box}")
+            # Follow the end of the reply after the resize, as a reader would see it.
+            p.js("const s = document.getElementById('scroller'); s.scrollTop = s.scrollHeight;")
+            p.wait_js("(() => { const s = document.getElementById('scroller');"
+                      " return s.scrollHeight - s.scrollTop - s.clientHeight < 2; })()", 5)
+            file = f"{name}.png" if scheme == "light" else f"{name}-dark.png"
+            p.d.save_screenshot(str(ARTIFACTS / file))
+            saved.append(file)
+    # The start of the conversation too: the user's bubble and the reply's heading.
+    p.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics["desktop"])
+    p.wait_js("innerWidth === 1280", 5)
+    p.js("document.getElementById('scroller').scrollTop = 0;")
+    p.wait_js("document.getElementById('scroller').scrollTop === 0 && !document.querySelector('.jump').hidden", 5,
+              "Jump to latest did not appear after scrolling up")
+    p.d.save_screenshot(str(ARTIFACTS / "desktop-top.png"))
+    saved.append("desktop-top.png")
+    p.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return "saved " + ", ".join(["empty.png"] + saved)
+
+
+@test("keyboard_enter_and_shift_enter")
+def keyboard_enter_and_shift_enter(p):
+    p.open()
+    box = p.input()
+    check(p.js("return document.activeElement === arguments[0];", box), "the composer is not focused on load")
+    box.click()
+    h1 = p.js("return arguments[0].offsetHeight;", box)
+    box.send_keys("line one")
+    ActionChains(p.d).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    box.send_keys("line two")
+    check(box.get_property("value") == "line one\nline two", f"Shift+Enter: {box.get_property('value')!r}")
+    check(not p.messages(), "Shift+Enter sent the message")
+    check(p.js("return arguments[0].offsetHeight;", box) > h1, "the composer did not grow for the second line")
+    box.send_keys(Keys.ENTER)
+    p.wait(lambda d: p.messages(), 5, "Enter did not send")
+    msgs = p.messages()
+    check(msgs[0]["role"] == "user" and msgs[0]["text"] == "line one\nline two", f"sent: {msgs[0]}")
+    check(box.get_property("value") == "", "the composer was not cleared")
+    check(p.js("return arguments[0].offsetHeight;", box) == h1, "the composer did not shrink back")
+    p.wait_reply("done")
+    # Enter on an empty composer sends nothing; Escape stops a streaming reply.
+    box.send_keys(Keys.ENTER)
+    box.send_keys("/long 2000")
+    box.send_keys(Keys.ENTER)
+    p.wait_reply("streaming", 10, count=2)
+    box.send_keys(Keys.ESCAPE)
+    p.wait_reply("interrupted", 5, count=2)
+    check(len(p.messages()) == 4, f"messages: {[m['role'] for m in p.messages()]}")
+
+
+# ---- the runner ------------------------------------------------------------------------
+
+def console_problems(entries, allow_failed_resources):
+    bad = []
+    for e in entries:
+        if e.get("level") != "SEVERE":
+            continue
+        if allow_failed_resources and "Failed to load resource" in e.get("message", ""):
+            continue
+        bad.append(e.get("message", str(e)))
+    return bad
+
+
+def run_one(server, name, fn, allow_failed_resources, verbose):
+    """Runs one test in a fresh browser: (error or None, seconds, note, console lines)."""
+    driver = None
+    started = time.monotonic()
+    note = error = None
+    lines = []
+    try:
+        driver = new_driver()
+        page = Page(driver, server)
+        note = fn(page)
+        entries = page.console()
+        lines = [f"{e['level']} {e['message']}" for e in entries]
+        bad = console_problems(entries, allow_failed_resources)
+        if bad:
+            raise TestFailure("SEVERE console entries:\n  " + "\n  ".join(bad))
+    except Exception as exc:  # a failed check, a timeout, a dead browser: all fail the test
+        error = exc
+        if driver is not None:
+            try:
+                ARTIFACTS.mkdir(exist_ok=True)
+                driver.save_screenshot(str(ARTIFACTS / f"fail-{name}.png"))
+                lines = lines or [f"{e['level']} {e['message']}" for e in driver.get_log("browser")]
+            except Exception:  # the browser itself may be gone
+                pass
+    finally:
+        if driver is not None:
+            try:
+                driver.quit()
+            except Exception:
+                pass
+    return error, time.monotonic() - started, note, lines if (verbose or error) else []
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=str(REPO / ".build/debug/runnel"), help="the runnel executable")
+    ap.add_argument("-k", dest="only", action="append", default=[], help="run tests whose name contains this")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every console entry")
+    args = ap.parse_args()
+
+    for tool in (args.binary, CHROMIUM, CHROMEDRIVER):
+        if not os.access(tool, os.X_OK):
+            print(f"browser tests: {tool} is missing or not executable")
+            print("0 passed, 1 failed")
+            return 1
+    tests = [t for t in TESTS if not args.only or any(k in t[0] for k in args.only)]
+    for stale in ARTIFACTS.glob("fail-*.png"):
+        stale.unlink()
+    begin = time.monotonic()
+    try:
+        server = Server(args.binary).start()
+    except RuntimeError as exc:
+        print(f"browser tests: {exc}")
+        print("0 passed, 1 failed")
+        return 1
+    print(f"browser tests: runnel at {server.url} (root {server.root}), {len(tests)} tests")
+    passed = failed = 0
+    try:
+        for name, fn, allow in tests:
+            error, secs, note, console = run_one(server, name, fn, allow, args.verbose)
+            if error is None:
+                passed += 1
+                print(f"  ok    {name:38} {secs:6.2f} s" + (f"  ({note})" if note else ""), flush=True)
+            else:
+                failed += 1
+                print(f"  FAIL  {name:38} {secs:6.2f} s", flush=True)
+                detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+                print("    " + detail.rstrip().replace("\n", "\n    "))
+                print(f"    screenshot: {ARTIFACTS / f'fail-{name}.png'}")
+                print("    server output (last 20 lines):\n      " + server.log(20).replace("\n", "\n      "))
+            if console:
+                print("    browser console:\n      " + "\n      ".join(console))
+            if server.proc.poll() is not None:
+                print(f"browser tests: runnel exited with status {server.proc.returncode}:\n{server.log()}")
+                failed += len(tests) - passed - failed
+                break
+    finally:
+        server.stop()
+    print(f"browser tests took {time.monotonic() - begin:.1f} s; artifacts in {ARTIFACTS}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

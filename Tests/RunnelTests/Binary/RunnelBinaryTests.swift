@@ -1,0 +1,76 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The `runnel` executable as a user meets it: options, errors, ports, the embedded UI.
+final class RunnelBinaryTests: XCTestCase {
+    private func emptyDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runnel-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        return directory
+    }
+
+    func testHelpVersionAndBadOptions() throws {
+        let help = try RunnelProcess(arguments: ["--help"])
+        XCTAssertEqual(help.exitStatus(), 0)
+        XCTAssertTrue(help.waitFor("--strict-port"))
+        let version = try RunnelProcess(arguments: ["--version"])
+        XCTAssertEqual(version.exitStatus(), 0)
+        XCTAssertTrue(version.waitFor("runnel 0."))
+        let bad = try RunnelProcess(arguments: ["--port", "http"])
+        XCTAssertEqual(bad.exitStatus(), 1)
+        XCTAssertTrue(bad.waitFor("runnel: --port takes a whole number from 0 to 65535, not 'http'"), bad.text)
+        let unknown = try RunnelProcess(arguments: ["--backend", "nope", "--port", "0"])
+        XCTAssertEqual(unknown.exitStatus(), 1)
+        XCTAssertTrue(unknown.waitFor("backend 'nope' is not configured"), unknown.text)
+    }
+
+    func testEmbeddedBinaryServesTheWholeUIAloneInAnEmptyDirectory() throws {
+        let directory = try emptyDirectory()
+        let copy = directory.appendingPathComponent("runnel")
+        try FileManager.default.copyItem(at: RunnelProcess.builtBinary, to: copy)
+        let server = try RunnelProcess(binary: copy, arguments: ["--port", "0", "--quiet"], directory: directory)
+        defer { _ = server.terminate() }
+        let port = try XCTUnwrap(server.waitForPort(), server.text)
+        XCTAssertTrue(server.text.contains("embedded"), "no Frontend/ here: embedded mode")
+
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let client = try TestClient(port: port)
+        try client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let index = try client.readResponse()
+        XCTAssertEqual(index.status, 200)
+        XCTAssertTrue(index.text.contains("<script type=\"module\" src=\"/app.js\"></script>"))
+        XCTAssertFalse(index.text.contains("__runnel/client.js"), "no hot reload when embedded")
+        for file in try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("Frontend").path) where !file.hasPrefix(".") {
+            try client.send("GET /\(file) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 200, file)
+            XCTAssertEqual(Data(response.body), try Data(contentsOf: repository.appendingPathComponent("Frontend/\(file)")), "\(file) is the current file")
+        }
+        try client.send("POST /api/message HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 37\r\n\r\n{\"message\":\"hi there\",\"backend\":\"echo\"}".replacingOccurrences(of: "37", with: "39"))
+        XCTAssertTrue(try client.readResponse().text.contains("\"full_response\":\"hi there\""))
+    }
+
+    func testBusyPortMovesOnUnlessStrict() throws {
+        let first = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--quiet"])
+        defer { _ = first.terminate() }
+        let port = try XCTUnwrap(first.waitForPort(), first.text)
+        let second = try RunnelProcess(arguments: ["--port", String(port), "--embedded", "--quiet"])
+        defer { _ = second.terminate() }
+        let moved = try XCTUnwrap(second.waitForPort(), second.text)
+        XCTAssertGreaterThan(moved, port, "the next free port (port + 1 unless that is taken too)")
+        XCTAssertTrue(second.text.contains("runnel: port \(port) in use, trying \(port + 1)"))
+        let strict = try RunnelProcess(arguments: ["--port", String(port), "--strict-port", "--embedded"])
+        XCTAssertEqual(strict.exitStatus(), 1)
+        XCTAssertTrue(strict.waitFor("port \(port) is in use"), strict.text)
+    }
+
+    func testSigtermStopsGracefully() throws {
+        let server = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--quiet"])
+        _ = try XCTUnwrap(server.waitForPort(), server.text)
+        XCTAssertEqual(server.terminate(), 0, "a clean exit after SIGTERM")
+        XCTAssertTrue(server.text.contains("shutting down"))
+    }
+}

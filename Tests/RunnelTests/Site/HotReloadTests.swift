@@ -1,0 +1,102 @@
+import Foundation
+@testable import Runnel
+import TestSupport
+import XCTest
+
+/// Hot reload end to end: a save on disk becomes an event on `/__runnel/reload` (DESIGN §6).
+final class HotReloadTests: XCTestCase {
+    private var fixture: SiteFixture!
+    private var port = 0
+    private var events: TestClient!
+    private var parser = EventStreamParser()
+
+    override func setUpWithError() throws {
+        fixture = try SiteFixture()
+        let root = fixture.root.path
+        (_, port) = try startRunnel { $0.forceEmbedded = false; $0.root = root }
+        events = try TestClient(port: port, timeout: .seconds(5))
+        try events.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(try events.readResponse(bodyless: true).status, 200)
+        XCTAssertEqual(try nextEvent()["type"] as? String, "hello")
+    }
+
+    override func tearDown() { fixture.remove() }
+
+    /// The next event, waiting at most the client's timeout.
+    private func nextEvent() throws -> [String: Any] {
+        while true {
+            let size = try XCTUnwrap(Int(try events.readLine(), radix: 16))
+            let found = parser.feed(try events.readExactly(size))
+            _ = try events.readLine()
+            if let event = found.first {
+                return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any])
+            }
+        }
+    }
+
+    func testCSSSaveSwapsTheStylesheet() throws {
+        try fixture.write("Frontend/style.css", "body { color: red; }\n")
+        let event = try nextEvent()
+        XCTAssertEqual(event["type"] as? String, "css")
+        XCTAssertEqual(event["path"] as? String, "/style.css")
+        let client = try TestClient(port: port)
+        try client.send("GET /style.css HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "body { color: red; }\n", "the cache was invalidated")
+    }
+
+    func testScriptSaveReloads() throws {
+        try fixture.write("Frontend/app.js", "console.log('v2')\n")
+        XCTAssertEqual(try nextEvent()["type"] as? String, "reload")
+    }
+
+    func testRenameOnSaveIgnoringSwapFiles() throws {
+        // vim-style: a swap file and a temporary file (both ignored), then a rename onto
+        // the real name: the first event is that of the renamed file.
+        try fixture.write("Frontend/.style.css.swp", "swap")
+        try fixture.write("Frontend/style.css.tmp", "p { margin: 0 }")
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("Frontend/style.css"))
+        try FileManager.default.moveItem(at: fixture.root.appendingPathComponent("Frontend/style.css.tmp"),
+                                         to: fixture.root.appendingPathComponent("Frontend/style.css"))
+        let event = try nextEvent()
+        XCTAssertEqual(event["type"] as? String, "css")
+        XCTAssertEqual(event["path"] as? String, "/style.css")
+    }
+
+    func testFilesInNewFoldersAreWatched() throws {
+        try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("Frontend/widgets"), withIntermediateDirectories: true)
+        try fixture.write("Frontend/widgets/chart.js", "export {}")
+        XCTAssertEqual(try nextEvent()["type"] as? String, "reload")
+        // Whatever the first event covered, a later save inside the new folder is seen too.
+        try fixture.write("Frontend/widgets/chart.js", "export const v = 2")
+        XCTAssertEqual(try nextEvent()["type"] as? String, "reload")
+    }
+
+    func testTemplateErrorThenFix() throws {
+        try fixture.write("Templates/index.html", "<html>\n<body>\n{{nope}}\n</body></html>")
+        let error = try nextEvent()
+        XCTAssertEqual(error["type"] as? String, "error")
+        XCTAssertEqual(error["file"] as? String, "Templates/index.html")
+        XCTAssertEqual(error["line"] as? Int, 3)
+        XCTAssertTrue((error["message"] as? String ?? "").contains("nope"))
+        let client = try TestClient(port: port)
+        try client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let page = try client.readResponse()
+        XCTAssertEqual(page.status, 500)
+        XCTAssertTrue(page.text.contains("index.html:3"))
+
+        try fixture.write("Templates/index.html", SiteFixture.indexTemplate)
+        XCTAssertEqual(try nextEvent()["type"] as? String, "reload")
+        try client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let fixed = try client.readResponse()
+        XCTAssertEqual(fixed.status, 200)
+        XCTAssertTrue(fixed.text.contains("<script src=\"/__runnel/client.js\"></script>\n</body>"), "client injected before </body>")
+    }
+
+    func testClientScriptIsServed() throws {
+        let client = try TestClient(port: port)
+        try client.send("GET /__runnel/client.js HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let script = try client.readResponse()
+        XCTAssertEqual(script.status, 200)
+        XCTAssertTrue(script.text.contains("EventSource(\"/__runnel/reload\")"))
+    }
+}
