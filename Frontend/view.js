@@ -31,10 +31,12 @@ export function metaText(meta, text) {
   const total = meta.elapsed_ms;
   if (first != null) parts.push(`first token ${Math.round(first)} ms`);
   if (total != null && text) {
-    const secs = Math.max(total - (first ?? 0), 1) / 1000;
+    const streamed = total - (first ?? 0);
+    const secs = streamed / 1000;
     const tokens = meta.usage?.output_tokens;
-    parts.push(tokens ? `${round(tokens / secs)} tok/s` : `${round(text.length / secs)} chars/s`);
-    parts.push(`${(total / 1000).toFixed(1)} s`);
+    // A rate over less than 0.1 s (echo, a cached reply) is noise: "13000 chars/s".
+    if (streamed >= 100) parts.push(tokens ? `${round(tokens / secs)} tok/s` : `${round(text.length / secs)} chars/s`);
+    parts.push(total < 1000 ? `${Math.round(total)} ms` : `${(total / 1000).toFixed(1)} s`);
   }
   return parts.join(' · ');
 }
@@ -76,7 +78,7 @@ export function fill(el, msg, last = true) {
     !streaming && h('p', { class: 'meta', 'data-testid': 'reply-meta' }, metaText(msg.meta, msg.text)),
     !streaming && h('div', { class: 'actions' },
       msg.text && button('copy', 'Copy reply as markdown', 'Copy'),
-      last && button('regenerate', 'Regenerate this reply', 'Regenerate')),
+      last && !err && button('regenerate', 'Regenerate this reply', 'Regenerate')), // a failed reply has Retry
   ].filter(Boolean));
 }
 
