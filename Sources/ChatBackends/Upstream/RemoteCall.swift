@@ -82,6 +82,8 @@ struct RemoteCall: Sendable {
                 if collected.count >= Self.maxErrorBody { break reading }
             }
         }
+        // The loop also ends when our task is cancelled; that is not the upstream's doing.
+        try Task.checkCancellation()
 
         switch mode {
         case .collect(let status, _) where !(200..<300).contains(status):

@@ -28,8 +28,11 @@ enum UpstreamFailure {
         if let detail = providerMessage(in: body) ?? plainText(body) {
             message += ": " + quote(detail, secrets: secrets)
         }
-        if status == 401 || status == 403 { message += " (check the API key)" }
-        return ChatBackendError(code(forStatus: status), message)
+        var code = code(forStatus: status)
+        // Gemini rejects a bad key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID.
+        if status == 400 && String(decoding: body, as: UTF8.self).contains("API_KEY_INVALID") { code = .upstreamAuth }
+        if code == .upstreamAuth { message += " (check the API key)" }
+        return ChatBackendError(code, message)
     }
 
     /// The error for a transport failure reported by URLSession.
