@@ -14,9 +14,11 @@ public struct BackendConfiguration: Sendable, CustomStringConvertible {
     public static let defaultAnthropicBaseURL = "https://api.anthropic.com"
     /// Google's Generative Language API host root.
     public static let defaultGeminiBaseURL = "https://generativelanguage.googleapis.com"
-    /// A small, inexpensive default model per provider.
+    /// OpenAI's default: small and inexpensive.
     public static let defaultOpenAIModel = "gpt-4o-mini"
+    /// Anthropic's default (an alias that resolves to the newest snapshot).
     public static let defaultAnthropicModel = "claude-sonnet-4-5"
+    /// Gemini's default: fast and inexpensive.
     public static let defaultGeminiModel = "gemini-2.5-flash"
 
     /// `echo`'s pause between chunks when a request sets none (0 = instant).

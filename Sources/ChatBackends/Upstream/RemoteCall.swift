@@ -54,8 +54,9 @@ struct RemoteCall: Sendable {
     private enum Mode {
         /// A success with an event stream: decode as it arrives.
         case events
-        /// An error status, or a success that is not an event stream: collect, then explain.
-        case collect(status: Int, isJSON: Bool)
+        /// An error status, or a success that is JSON rather than an event stream:
+        /// collect the body, then explain.
+        case collect(status: Int)
     }
 
     /// Performs the call, yielding chat events as they arrive.
@@ -69,8 +70,9 @@ struct RemoteCall: Sendable {
             switch (part, mode) {
             case (.head(let status, let headers), _):
                 let contentType = headers["content-type"]?.lowercased() ?? ""
-                if !(200..<300).contains(status) || !contentType.contains("event-stream") && contentType.contains("json") {
-                    mode = .collect(status: status, isJSON: contentType.contains("json"))
+                let isJSONInsteadOfEvents = !contentType.contains("event-stream") && contentType.contains("json")
+                if !(200..<300).contains(status) || isJSONInsteadOfEvents {
+                    mode = .collect(status: status)
                 }
             case (.body(let data), .events):
                 for event in try decoder.feed(data) {
@@ -86,7 +88,7 @@ struct RemoteCall: Sendable {
         try Task.checkCancellation()
 
         switch mode {
-        case .collect(let status, _) where !(200..<300).contains(status):
+        case .collect(let status) where !(200..<300).contains(status):
             throw UpstreamFailure.httpStatus(status, body: collected, label: label, secrets: secrets)
         case .collect:
             throw unexpectedJSON(collected)
