@@ -153,6 +153,19 @@ final class OpenAIBackendTests: XCTestCase {
         try await assertSilenceAfterHeadersTimesOut { self.backend($0, timeouts: $1) }
     }
 
+    func testBreakingOutOfTheLoopClosesTheUpstream() async throws {
+        let server = try fakeUpstream([.head(), .text(sse([chunk("Hello")])), .awaitClientClose])
+        let backend = backend(server)
+        let consumer = Task {
+            // The stream lives only inside this task, so leaving the loop releases it.
+            for try await event in backend.stream(request("hi")) {
+                if case .delta = event { break }
+            }
+        }
+        try await consumer.value
+        await fulfillment(of: [server.clientClosed], timeout: 1)
+    }
+
     func testCancellingClosesTheUpstream() async throws {
         try await assertCancellingClosesTheUpstream({ self.backend($0) }, firstEvent: sse([chunk("Hello")]))
     }

@@ -28,6 +28,9 @@ final class StreamWatchdog: @unchecked Sendable {
     init(timeouts: UpstreamTimeouts, queue: DispatchQueue) {
         self.timeouts = timeouts
         timer = DispatchSource.makeTimerSource(queue: queue)
+        // Active from the start (an unscheduled timer never fires): libdispatch traps
+        // when a source is released without ever having been activated.
+        timer.activate()
     }
 
     /// Starts timing at stage `phase`; `onExpiry` runs at most once, on `queue`.
@@ -38,7 +41,6 @@ final class StreamWatchdog: @unchecked Sendable {
         }
         timer.setEventHandler { [weak self] in self?.expire() }
         arm(phase)
-        timer.activate()
     }
 
     /// Records progress: moves to `phase` (stages only move forward) and restarts its timer.
