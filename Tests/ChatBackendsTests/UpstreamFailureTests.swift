@@ -34,6 +34,12 @@ final class UpstreamFailureTests: XCTestCase {
         XCTAssertEqual(html.message, "x: HTTP 502")
     }
 
+    func testRedirectAndBadKeyHints() {
+        XCTAssertEqual(UpstreamFailure.httpStatus(301, body: Data(), label: "x", secrets: []).message,
+                       "x: HTTP 301 (redirects are not followed; check the base URL)")
+        XCTAssertEqual(UpstreamFailure.httpStatus(401, body: Data(), label: "x", secrets: []).message, "x: HTTP 401 (check the API key)")
+    }
+
     func testQuotesAreOneLineBoundedAndRedacted() {
         let long = String(repeating: "é", count: 1000)
         XCTAssertEqual(UpstreamFailure.quote(long, secrets: []).count, UpstreamFailure.maxQuotedMessage + 1)

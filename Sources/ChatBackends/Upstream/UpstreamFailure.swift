@@ -32,6 +32,7 @@ enum UpstreamFailure {
         // Gemini rejects a bad key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID.
         if status == 400 && String(decoding: body, as: UTF8.self).contains("API_KEY_INVALID") { code = .upstreamAuth }
         if code == .upstreamAuth { message += " (check the API key)" }
+        if (300..<400).contains(status) { message += " (redirects are not followed; check the base URL)" }
         return ChatBackendError(code, message)
     }
 
