@@ -1,0 +1,71 @@
+import Foundation
+
+/// Google's Gemini API: `streamGenerateContent?alt=sse`.
+///
+/// The key travels in the `x-goog-api-key` header, never in the URL (Google's `?key=`
+/// form would put it in every proxy and access log on the way).
+public struct GeminiBackend: ChatBackend {
+    /// Always "gemini".
+    public let name = "gemini"
+    /// Always "remote".
+    public let kind = "remote"
+    /// The model asked for.
+    public var model: String { settings.model }
+
+    /// Key, base URL (host root) and model.
+    public let settings: ProviderSettings
+    /// Used when a request has no system prompt of its own.
+    public let systemPrompt: String?
+    /// Limits for each call.
+    public let timeouts: UpstreamTimeouts
+
+    /// Creates the backend.
+    public init(settings: ProviderSettings, systemPrompt: String? = nil, timeouts: UpstreamTimeouts = UpstreamTimeouts()) {
+        self.settings = settings
+        self.systemPrompt = systemPrompt
+        self.timeouts = timeouts
+    }
+
+    /// Streams the model's reply; see `ChatBackend.stream(_:)`.
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+        let label = name
+        return EventStream.run(label: label) { [self] yield in
+            let call = try makeCall(request)
+            try await call.run(GeminiStreamInterpreter(label: label, secrets: call.secrets), yield: yield)
+        }
+    }
+
+    /// POST {base}/v1beta/models/{model}:streamGenerateContent?alt=sse.
+    func makeCall(_ request: ChatRequest) throws(ChatBackendError) -> RemoteCall {
+        let prompt = ProviderPrompt(request, defaultSystem: systemPrompt, dropEmptyTurns: true)
+        let contents = prompt.turns.map { turn in
+            Body.Content(role: turn.role == .assistant ? "model" : "user", parts: [Body.Part(text: turn.content)])
+        }
+        let body = Body(contents: contents, systemInstruction: prompt.system.map { Body.Content(role: nil, parts: [Body.Part(text: $0)]) })
+
+        // Accept "models/gemini-…" too, the form Google's model list returns.
+        var modelName = settings.model
+        if modelName.hasPrefix("models/") { modelName.removeFirst("models/".count) }
+        let escapedModel = modelName.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/", "?", "#"])) ?? modelName
+
+        var headers: [String: String] = [:]
+        if let key = settings.trimmedKey { headers["x-goog-api-key"] = key }
+        return RemoteCall(label: name,
+                          url: try settings.endpoint("/v1beta/models/\(escapedModel):streamGenerateContent", query: "alt=sse", label: name),
+                          json: try StreamPayload.encode(body), headers: headers,
+                          timeouts: timeouts, secrets: settings.trimmedKey.map { [$0] } ?? [])
+    }
+
+    /// The request body; property names are the wire names.
+    private struct Body: Encodable {
+        struct Part: Encodable {
+            var text: String
+        }
+        struct Content: Encodable {
+            var role: String?
+            var parts: [Part]
+        }
+        var contents: [Content]
+        var systemInstruction: Content?
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Turns one provider's stream events into chat events.
+///
+/// Each remote backend has one; `RemoteCall` handles everything they share (HTTP,
+/// status mapping, SSE framing, timeouts), so an interpreter is only the wire format.
+protocol UpstreamEventInterpreter {
+    /// The chat events in one server-sent event. Throws `ChatBackendError` when the
+    /// event reports an error.
+    mutating func interpret(_ event: SSEEvent) throws(ChatBackendError) -> [ChatEvent]
+    /// Whether the stream announced its own end (OpenAI `[DONE]`, Anthropic
+    /// `message_stop`); the call then returns without waiting for the connection to close.
+    var isComplete: Bool { get }
+    /// Called when the connection closed before `isComplete`: throw if that means the
+    /// reply was cut short.
+    func finishWithoutCompletion() throws(ChatBackendError)
+}
+
+/// One streamed request to a provider, from URL to chat events.
+struct RemoteCall: Sendable {
+    /// Error bodies are read up to this size; enough for any provider's error object.
+    static let maxErrorBody = 64 << 10
+
+    /// The provider's name, prefixed to every message ("openai: HTTP 429: …").
+    var label: String
+    var request: URLRequest
+    var body: Data
+    var timeouts: UpstreamTimeouts
+    /// Values that must never appear in an error message (the API key).
+    var secrets: [String]
+
+    /// A POST of `json` to `url` with JSON and event-stream headers plus `headers`.
+    init(label: String, url: URL, json: Data, headers: [String: String], timeouts: UpstreamTimeouts, secrets: [String]) {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
+        request.setValue("runnel", forHTTPHeaderField: "User-Agent")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        self.init(label: label, request: request, body: json, timeouts: timeouts, secrets: secrets)
+    }
+
+    init(label: String, request: URLRequest, body: Data, timeouts: UpstreamTimeouts, secrets: [String]) {
+        self.label = label
+        self.request = request
+        self.body = body
+        self.timeouts = timeouts
+        self.secrets = secrets
+    }
+
+    private enum Mode {
+        /// A success with an event stream: decode as it arrives.
+        case events
+        /// An error status, or a success that is JSON rather than an event stream:
+        /// collect the body, then explain.
+        case collect(status: Int)
+    }
+
+    /// Performs the call, yielding chat events as they arrive.
+    func run<Interpreter: UpstreamEventInterpreter>(_ interpreter: Interpreter, yield: EventStream.Yield) async throws {
+        var interpreter = interpreter
+        var decoder = SSEDecoder()
+        var mode = Mode.events
+        var collected = Data()
+
+        reading: for try await part in HTTPStreamClient.stream(request, body: body, timeouts: timeouts, label: label) {
+            switch (part, mode) {
+            case (.head(let status, let headers), _):
+                let contentType = headers["content-type"]?.lowercased() ?? ""
+                let isJSONInsteadOfEvents = !contentType.contains("event-stream") && contentType.contains("json")
+                if !(200..<300).contains(status) || isJSONInsteadOfEvents {
+                    mode = .collect(status: status)
+                }
+            case (.body(let data), .events):
+                for event in try decoder.feed(data) {
+                    for chatEvent in try interpreter.interpret(event) { yield(chatEvent) }
+                    if interpreter.isComplete { return }
+                }
+            case (.body(let data), .collect):
+                collected += data.prefix(Self.maxErrorBody - collected.count)
+                if collected.count >= Self.maxErrorBody { break reading }
+            }
+        }
+        // The loop also ends when our task is cancelled; that is not the upstream's doing.
+        try Task.checkCancellation()
+
+        switch mode {
+        case .collect(let status) where !(200..<300).contains(status):
+            throw UpstreamFailure.httpStatus(status, body: collected, label: label, secrets: secrets)
+        case .collect:
+            throw unexpectedJSON(collected)
+        case .events:
+            for event in decoder.finish() {
+                for chatEvent in try interpreter.interpret(event) { yield(chatEvent) }
+                if interpreter.isComplete { return }
+            }
+            try interpreter.finishWithoutCompletion()
+        }
+    }
+
+    /// A success status with a JSON body instead of a stream: usually an error object
+    /// from a compatible server that ignores `stream: true`.
+    private func unexpectedJSON(_ body: Data) -> ChatBackendError {
+        if let message = UpstreamFailure.providerMessage(in: body) {
+            return ChatBackendError(.upstreamProtocol, "\(label): \(UpstreamFailure.quote(message, secrets: secrets))")
+        }
+        return ChatBackendError(.upstreamProtocol, "\(label): expected an event stream but got a JSON response (does the server support streaming?)")
+    }
+}
