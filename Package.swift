@@ -25,7 +25,7 @@ let package = Package(
         .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["runnel-embed"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "ChatBackendsTests", dependencies: ["ChatBackends"]),
+        .testTarget(name: "ChatBackendsTests", dependencies: ["ChatBackends", "TestSupport"]),
         .testTarget(name: "RunnelTests", dependencies: ["Runnel", "HTTPServer", "ChatBackends", "TestSupport"]),
     ]
 )

@@ -60,7 +60,7 @@ public final class RunnelApp: Sendable {
 
         var router = Router()
         router.add(.get, "/healthz") { _ in .text("ok\n") }
-        ChatAPI(backends: backends, conversations: conversations, system: configuration.system, heartbeat: configuration.heartbeat)
+        ChatAPI(backends: backends, conversations: conversations, heartbeat: configuration.heartbeat)
             .install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)

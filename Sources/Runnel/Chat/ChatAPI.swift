@@ -10,7 +10,6 @@ struct ChatAPI: Sendable {
 
     let backends: BackendSet
     let conversations: ConversationStore
-    let system: String?
     /// Silence after which a `: ping` comment keeps proxies from closing the stream.
     let heartbeat: Duration
 
@@ -42,7 +41,7 @@ struct ChatAPI: Sendable {
         }
         let stream = ChatStream(
             backend: backend, request: message, ticket: ticket, conversations: conversations,
-            system: system, heartbeat: heartbeat)
+            heartbeat: heartbeat)
         return Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",

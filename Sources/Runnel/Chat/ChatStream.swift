@@ -9,7 +9,6 @@ struct ChatStream: Sendable {
     let request: MessageRequest
     let ticket: ConversationStore.Ticket
     let conversations: ConversationStore
-    let system: String?
     let heartbeat: Duration
 
     private struct Failure: Error {
@@ -27,7 +26,7 @@ struct ChatStream: Sendable {
         let history = ticket.history + [ChatMessage(role: .user, content: request.message)]
         do {
             try await withHeartbeat(writer, every: heartbeat) { writer in
-                let events = backend.stream(ChatRequest(messages: history, system: system, delayMs: request.delayMs))
+                let events = backend.stream(ChatRequest(messages: history, system: nil, delayMs: request.delayMs))
                 for try await event in events {
                     switch event {
                     case .delta(let text):

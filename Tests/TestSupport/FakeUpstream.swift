@@ -11,12 +11,12 @@ import Glibc
 /// Runs on its own `Thread` with plain POSIX sockets, deliberately independent of the
 /// code under test. Every connection is closed after its script (`Connection: close`).
 /// Create it with `XCTestCase.fakeUpstream(_:)`, which stops it when the test ends.
-final class FakeUpstream: @unchecked Sendable {
+public final class FakeUpstream: @unchecked Sendable {
     // @unchecked: mutable state lives in `recorded`/`closedAt` behind `lock`; sockets are
     // used by the server thread only, except `stop()` which only shuts the listener down.
 
     /// One step of the scripted response.
-    enum Step {
+    public enum Step {
         /// Write these bytes.
         case send([UInt8])
         /// Block until the test calls `signal()` (at most 10 s), e.g. to prove a chunk
@@ -26,25 +26,25 @@ final class FakeUpstream: @unchecked Sendable {
         /// fulfils `clientClosed`. Used to observe cancellation from the server side.
         case awaitClientClose
 
-        static func text(_ string: String) -> Step { .send(Array(string.utf8)) }
+        public static func text(_ string: String) -> Step { .send(Array(string.utf8)) }
     }
 
-    struct RecordedRequest {
-        var method: String
-        var target: String
-        var headers: [String: String]
-        var body: Data
+    public struct RecordedRequest {
+        public var method: String
+        public var target: String
+        public var headers: [String: String]
+        public var body: Data
 
-        var path: String { String(target.prefix(while: { $0 != "?" })) }
-        var query: String? { target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) } }
-        var json: [String: Any] {
+        public var path: String { String(target.prefix(while: { $0 != "?" })) }
+        public var query: String? { target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) } }
+        public var json: [String: Any] {
             ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:]
         }
     }
 
-    let port: Int
-    let requestReceived = XCTestExpectation(description: "fake upstream received a request")
-    let clientClosed = XCTestExpectation(description: "fake upstream saw the client close")
+    public let port: Int
+    public let requestReceived = XCTestExpectation(description: "fake upstream received a request")
+    public let clientClosed = XCTestExpectation(description: "fake upstream saw the client close")
 
     private let listener: Int32
     private let script: [Step]
@@ -53,11 +53,11 @@ final class FakeUpstream: @unchecked Sendable {
     private var closedInstant: ContinuousClock.Instant?
     private let signals = DispatchSemaphore(value: 0)
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    var requests: [RecordedRequest] { lock.withLock { recorded } }
-    var closedAt: ContinuousClock.Instant? { lock.withLock { closedInstant } }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var requests: [RecordedRequest] { lock.withLock { recorded } }
+    public var closedAt: ContinuousClock.Instant? { lock.withLock { closedInstant } }
 
-    init(_ script: [Step]) throws {
+    public init(_ script: [Step]) throws {
         self.script = script
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
@@ -85,10 +85,10 @@ final class FakeUpstream: @unchecked Sendable {
     }
 
     /// Lets a `waitForSignal` step continue.
-    func signal() { signals.signal() }
+    public func signal() { signals.signal() }
 
     /// Stops accepting; `shutdown` wakes the thread blocked in `accept`.
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
     }
 
@@ -218,7 +218,7 @@ private struct SocketReader {
 
 extension FakeUpstream.Step {
     /// A response head with `Connection: close`.
-    static func head(status: Int = 200, reason: String = "OK", contentType: String = "text/event-stream",
+    public static func head(status: Int = 200, reason: String = "OK", contentType: String = "text/event-stream",
                      extraHeaders: [String] = []) -> Self {
         let lines = ["HTTP/1.1 \(status) \(reason)", "Content-Type: \(contentType)", "Connection: close"] + extraHeaders
         return .text(lines.joined(separator: "\r\n") + "\r\n\r\n")
@@ -226,7 +226,7 @@ extension FakeUpstream.Step {
 
     /// `text` as separate writes of the given sizes in bytes (the last takes the rest),
     /// to split lines and UTF-8 sequences where the test chooses.
-    static func pieces(_ text: String, sizes: [Int]) -> [Self] {
+    public static func pieces(_ text: String, sizes: [Int]) -> [Self] {
         var bytes = Array(text.utf8)[...]
         var steps: [Self] = []
         for size in sizes where !bytes.isEmpty {
@@ -240,7 +240,7 @@ extension FakeUpstream.Step {
 
 extension XCTestCase {
     /// A running fake upstream, stopped when the test ends.
-    func fakeUpstream(_ script: [FakeUpstream.Step]) throws -> FakeUpstream {
+    public func fakeUpstream(_ script: [FakeUpstream.Step]) throws -> FakeUpstream {
         let server = try FakeUpstream(script)
         addTeardownBlock { server.stop() }
         return server
