@@ -19,6 +19,11 @@ do {
     terminal.fail("\(error)")
 }
 
+let openFiles = OpenFileLimit.raiseToHardLimit()
+if openFiles < configuration.server.maxConnections + 64 {
+    terminal.note("runnel: only \(openFiles) open files allowed (ulimit -n): fewer than --max-connections \(configuration.server.maxConnections) can be held")
+}
+
 let app: RunnelApp
 do {
     app = try RunnelApp(configuration: configuration, environment: environment) { terminal.note($0) }
