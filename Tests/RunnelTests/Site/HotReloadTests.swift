@@ -7,13 +7,14 @@ import XCTest
 final class HotReloadTests: XCTestCase {
     private var fixture: SiteFixture!
     private var port = 0
+    private var app: RunnelApp!
     private var events: TestClient!
     private var parser = EventStreamParser()
 
     override func setUpWithError() throws {
         fixture = try SiteFixture()
         let root = fixture.root.path
-        (_, port) = try startRunnel { $0.forceEmbedded = false; $0.root = root }
+        (app, port) = try startRunnel { $0.forceEmbedded = false; $0.root = root }
         events = try TestClient(port: port, timeout: .seconds(5))
         try events.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\n")
         XCTAssertEqual(try events.readResponse(bodyless: true).status, 200)
@@ -92,11 +93,41 @@ final class HotReloadTests: XCTestCase {
         XCTAssertTrue(fixed.text.contains("<script src=\"/__runnel/client.js\"></script>\n</body>"), "client injected before </body>")
     }
 
+    func testEveryTabHearsAndAClosedTabIsForgotten() throws {
+        let hub = try XCTUnwrap(app.reloadHub)
+        let second = try TestClient(port: port, timeout: .seconds(5))
+        try second.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(try second.readResponse(bodyless: true).status, 200)
+        XCTAssertTrue(try second.readLine().count > 0, "hello chunk")
+        XCTAssertEqual(hub.subscriberCount, 2)
+        try fixture.write("Frontend/app.js", "console.log('both')\n")
+        XCTAssertEqual(try nextEvent()["type"] as? String, "reload")
+        var secondParser = EventStreamParser()
+        var secondEvents: [EventStreamParser.Event] = []
+        while !secondEvents.contains(where: { $0.data.contains("reload") }) {
+            secondEvents += secondParser.feed(try second.receiveSome())
+        }
+        second.abort()
+        // The server notices the closed tab through its hang-up, without another event.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while hub.subscriberCount > 1 && ContinuousClock.now < deadline { try events.waitBriefly() }
+        XCTAssertEqual(hub.subscriberCount, 1)
+    }
+
     func testClientScriptIsServed() throws {
         let client = try TestClient(port: port)
         try client.send("GET /__runnel/client.js HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let script = try client.readResponse()
         XCTAssertEqual(script.status, 200)
         XCTAssertTrue(script.text.contains("EventSource(\"/__runnel/reload\")"))
+    }
+}
+
+extension TestClient {
+    /// Waits up to 20 ms for data without reading it: the pace of a bounded poll on state
+    /// that has no event of its own to await.
+    func waitBriefly() throws {
+        var descriptor = pollfd(fd: fd, events: 0, revents: 0)
+        _ = poll(&descriptor, 1, 20)
     }
 }
