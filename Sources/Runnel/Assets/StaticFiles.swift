@@ -1,3 +1,4 @@
+import Foundation
 import HTTPServer
 
 /// Answers `GET`/`HEAD` for a file of `Frontend/` (DESIGN §6): the gzip variant when the
@@ -40,17 +41,8 @@ struct StaticFiles: Sendable {
     /// RFC 9110 §13.1.2: `*`, or any listed tag equal to ours (weak prefix ignored).
     static func matches(_ header: String, _ etag: String) -> Bool {
         header.split(separator: ",").contains { candidate in
-            let tag = candidate.trimmingSpacesCompat()
+            let tag = candidate.trimmingCharacters(in: .whitespaces)
             return tag == "*" || tag == etag || tag == "W/" + etag
         }
-    }
-}
-
-extension Substring {
-    func trimmingSpacesCompat() -> String {
-        var s = self
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return String(s)
     }
 }
