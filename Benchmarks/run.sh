@@ -1,0 +1,484 @@
+#!/usr/bin/env bash
+# Runnel's benchmark suite (`make bench`): bash Benchmarks/run.sh BINARY
+#
+# Prints a report and writes it to Benchmarks/out/report.txt (raw tool output and
+# server logs land in Benchmarks/out/ too). The server runs pinned to core 0, load
+# generators and clients to core 1; loopback only; every process started here is
+# stopped on exit. A section that cannot be measured reports "FAILED: reason" and the
+# others still run. Exit status: 0 when every section was measured (goals met or
+# not: see the summary), 1 when a section failed.
+#
+# Needs: wrk, nginx (nginx-light), hyperfine, curl, gzip, python3 (standard library).
+
+set -u
+
+if [ $# -lt 1 ] || [ ! -x "$1" ]; then
+  echo "usage: bash Benchmarks/run.sh BINARY   (an executable runnel, e.g. dist/runnel)" >&2
+  exit 2
+fi
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+BIN_NAME=$(basename "$BIN")
+OUT=$HERE/out
+REPORT=$OUT/report.txt
+export BENCH_RESULTS=$OUT/results.tsv
+mkdir -p "$OUT"
+: >"$BENCH_RESULTS"
+rm -f "$OUT"/*.log "$OUT"/wrk-*.txt
+TMP=$(mktemp -d /tmp/runnel-bench.XXXXXX)
+PIDS=$TMP/pids
+: >"$PIDS"
+SERVER_CPU=0
+CLIENT_CPU=1
+
+# --- processes -----------------------------------------------------------------
+
+# track PID: remember a process started here, so that cleanup can stop it.
+track() { echo "$1" >>"$PIDS"; }
+
+alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+
+# Ours and still running? (guards against a recycled pid)
+ours() {
+  alive "$1" || return 1
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qE "$BIN_NAME|nginx|wrk|python3|hyperfine"
+}
+
+# stop_pid PID [SIGNAL]: signal it, wait up to 5 s, then SIGKILL.
+stop_pid() {
+  local pid=$1 sig=${2:-TERM}
+  ours "$pid" || return 0
+  kill "-$sig" "$pid" 2>/dev/null
+  for _ in $(seq 100); do
+    alive "$pid" || break
+    sleep 0.05
+  done
+  alive "$pid" && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+stop_all() {
+  local pid
+  for pid in $(tac "$PIDS" 2>/dev/null); do
+    ours "$pid" && kill -TERM "$pid" 2>/dev/null
+  done
+  sleep 0.2
+  for pid in $(tac "$PIDS" 2>/dev/null); do
+    ours "$pid" && { sleep 0.5; ours "$pid" && kill -KILL "$pid" 2>/dev/null; }
+  done
+  return 0
+}
+
+cleanup() {
+  stop_all
+  rm -rf "$TMP"
+}
+
+# start_runnel NAME ARGS...: start BIN on core 0 with --port 0; sets RPID and RPORT
+# (START_ERR when it fails).
+start_runnel() {
+  local name=$1
+  shift
+  local log=$OUT/runnel-$name.log
+  taskset -c $SERVER_CPU "$BIN" --port 0 "$@" >"$log" 2>&1 &
+  RPID=$!
+  track "$RPID"
+  RPORT=""
+  for _ in $(seq 200); do
+    RPORT=$(sed -n 's#^runnel: listening on http://127\.0\.0\.1:\([0-9][0-9]*\)/$#\1#p' "$log" | head -n 1)
+    [ -n "$RPORT" ] && return 0
+    alive "$RPID" || break
+    sleep 0.05
+  done
+  START_ERR="runnel did not start: $(tail -n 3 "$log" | tr '\n' ' ')"
+  return 1
+}
+
+# core_busy SECONDS → "BUSY0 BUSY1": % of time cores 0 and 1 were busy over SECONDS.
+core_busy() {
+  local a b
+  a=$(grep -E '^cpu[01] ' /proc/stat)
+  sleep "$1"
+  b=$(grep -E '^cpu[01] ' /proc/stat)
+  printf '%s\n%s\n' "$a" "$b" | awk '
+    { idle = $5 + $6; total = 0; for (i = 2; i <= NF; i++) total += $i
+      if ($1 in t) { printf "%s%.0f", (n++ ? " " : ""), 100 * (1 - (idle - i0[$1]) / (total - t[$1])) }
+      else { t[$1] = total; i0[$1] = idle } }
+    END { print "" }'
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+# --- results -------------------------------------------------------------------
+
+# record FIGURE MEASURED REFERENCE RATIO GOAL MET
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_RESULTS"; }
+
+# Within a section (a subshell): report the failure, record it, leave the section.
+die() {
+  echo "  FAILED: $*"
+  record "$FIGURE" "FAILED: $*" - - "$GOAL" FAILED
+  exit 1
+}
+
+# goal_met A OP B → yes/no (numbers; OP is >= or <=)
+goal_met() { awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN { r = (op == ">=") ? a >= b : a <= b; print (r ? "yes" : "no") }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+fmt_int() { LC_ALL=C awk -v a="$1" 'BEGIN { s = sprintf("%.0f", a); r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) } print s r }'; }
+
+# wrk latency ("850.00us", "1.20ms", "1.01s", "1.00m") → milliseconds
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
+    else if (v ~ /m$/) { sub(/m$/, "", v); print v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
+    else print "" }'
+}
+
+# CPU seconds (user + system) a process has used so far.
+cpu_secs() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null; }
+
+# run_wrk NAME SERVER-PID WRK-ARGS...: wrk on core 1; sets W_RPS (good responses/s), W_P50,
+# W_P99 (ms), W_REQ, W_BAD (non-2xx/3xx + socket errors), W_CPU (the server's CPU use
+# during the run, % of one core); raw output in out/wrk-NAME.txt.
+run_wrk() {
+  local name=$1 spid=$2
+  shift 2
+  local file=$OUT/wrk-$name.txt
+  local cpu0 t0 cpu1 t1
+  cpu0=$(cpu_secs "$spid")
+  t0=$(date +%s.%N)
+  timeout --foreground -k 5 60 taskset -c $CLIENT_CPU wrk "$@" >"$file" 2>&1 || { echo "  wrk failed: $(tail -n 2 "$file" | tr '\n' ' ')"; return 1; }
+  cpu1=$(cpu_secs "$spid")
+  t1=$(date +%s.%N)
+  W_CPU=$(awk -v a="$cpu0" -v b="$cpu1" -v s="$t0" -v e="$t1" 'BEGIN { if (a == "" || b == "") print "?"; else printf "%.0f", (b - a) / (e - s) * 100 }')
+  W_REQ=$(awk '/requests in/ {print $1}' "$file")
+  local secs
+  secs=$(awk '/requests in/ {v = $4; sub(/,$/, "", v); print v}' "$file")
+  secs=$(to_ms "$secs")
+  local non2xx errors
+  non2xx=$(awk -F: '/Non-2xx or 3xx responses/ {print $2 + 0}' "$file")
+  errors=$(awk '/Socket errors/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$file")
+  W_BAD=$(( ${non2xx:-0} + ${errors:-0} ))
+  W_P50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$file")")
+  W_P99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$file")")
+  [ -n "$W_REQ" ] && [ -n "$secs" ] && [ -n "$W_P99" ] || { echo "  could not parse wrk output ($file)"; return 1; }
+  W_RPS=$(awk -v n="$W_REQ" -v bad="${non2xx:-0}" -v ms="$secs" 'BEGIN { printf "%.0f", (n - bad) / (ms / 1000) }')
+  return 0
+}
+
+# run_client FIGURE GOAL SECONDS CMD...: a Python client on core 1, bounded in time; a
+# crash or timeout that recorded nothing becomes a FAILED row.
+run_client() {
+  local figure=$1 goal=$2 seconds=$3
+  shift 3
+  local before rc
+  before=$(wc -l <"$BENCH_RESULTS")
+  (cd "$HERE" && timeout --foreground -k 5 "$seconds" taskset -c $CLIENT_CPU python3 "$@")
+  rc=$?
+  if [ $rc -ne 0 ] && [ "$(wc -l <"$BENCH_RESULTS")" -eq "$before" ]; then
+    local why="client exited with status $rc"
+    [ $rc -eq 124 ] && why="client timed out after ${seconds} s"
+    echo "  FAILED: $why"
+    record "$figure" "FAILED: $why" - - "$goal" FAILED
+  fi
+  return $rc
+}
+
+# section TITLE FUNCTION: run it in a subshell that stops what it started (also on
+# Ctrl-C, after the running client has stopped: clients run in the foreground group).
+FAILED_SECTIONS=0
+section() {
+  local title=$1 fn=$2 started=$SECONDS failed_before
+  failed_before=$(grep -c 'FAILED$' "$BENCH_RESULTS")
+  echo
+  echo "== $title"
+  (
+    trap stop_all EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    "$fn"
+  )
+  [ "$(grep -c 'FAILED$' "$BENCH_RESULTS")" -gt "$failed_before" ] && FAILED_SECTIONS=$((FAILED_SECTIONS + 1))
+  echo "  ($((SECONDS - started)) s; load average now $(cut -d' ' -f1 /proc/loadavg))"
+}
+
+# --- fixtures ------------------------------------------------------------------
+
+make_roots() {
+  # site: the static root (also nginx's); dev: the hot-reload root (written to).
+  local root
+  for root in "$TMP/site" "$TMP/dev"; do
+    mkdir -p "$root"
+    cp -R "$REPO/Frontend" "$REPO/Templates" "$root/" || return 1
+  done
+  python3 "$HERE/gen_bench_js.py" "$TMP/site/Frontend/bench.js" 40000 || return 1
+  gzip -9 -k -f "$TMP/site/Frontend/bench.js" || return 1
+  chmod -R a+rX "$TMP"
+}
+
+# --- 1. static gzip'd asset vs nginx ------------------------------------------
+
+s_static() {
+  FIGURE="static bench.js gzip req/s (runnel/nginx)"
+  GOAL=">= 0.8x nginx"
+  local js=$TMP/site/Frontend/bench.js
+  echo "  asset: Frontend/bench.js $(stat -c %s "$js") bytes, gzip -9 $(stat -c %s "$js.gz") bytes"
+  echo "  load: wrk -t1 -c64 -d10s --latency -H 'Accept-Encoding: gzip' (core $CLIENT_CPU); servers on core $SERVER_CPU, one after the other"
+
+  start_runnel static --root "$TMP/site" --backend echo --no-reload --quiet || die "$START_ERR"
+  local url=http://127.0.0.1:$RPORT
+  local head
+  head=$(curl -s -D - -o "$TMP/r.gz" -H 'Accept-Encoding: gzip' "$url/bench.js") || die "curl failed"
+  echo "$head" | grep -qi '^content-encoding: gzip' || die "runnel did not gzip /bench.js: $(echo "$head" | head -n 1)"
+  [ "$(gzip -dc "$TMP/r.gz" | md5sum)" = "$(md5sum <"$js")" ] || die "runnel's gzip body does not decompress to bench.js"
+  echo "  runnel: 200, Content-Encoding: gzip, $(stat -c %s "$TMP/r.gz") bytes on the wire"
+  run_wrk runnel-static $RPID -t1 -c64 -d10s --latency -H 'Accept-Encoding: gzip' "$url/bench.js" || die "wrk against runnel"
+  local r_rps=$W_RPS r_p99=$W_P99 r_p50=$W_P50 r_bad=$W_BAD
+  echo "  runnel: $(fmt_int "$r_rps") req/s, p50 ${r_p50} ms, p99 ${r_p99} ms, errors/non-2xx ${r_bad}, server CPU ${W_CPU}%"
+  run_wrk runnel-index $RPID -t1 -c64 -d10s --latency -H 'Accept-Encoding: gzip' "$url/" || die "wrk against runnel GET /"
+  local i_rps=$W_RPS i_p99=$W_P99 i_bad=$W_BAD i_cpu=$W_CPU
+  local index_enc
+  index_enc=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "$url/" | awk -F': ' 'tolower($1) == "content-encoding" {print $2}' | tr -d '\r')
+  echo "  runnel GET / (rendered template, ${index_enc:-identity}): $(fmt_int "$i_rps") req/s, p99 ${i_p99} ms, errors/non-2xx ${i_bad}, server CPU ${i_cpu}%"
+  stop_pid "$RPID"
+
+  local nport conf=$TMP/nginx/nginx.conf
+  nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$TMP/nginx"
+  cat >"$conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  types { application/javascript js; text/html html; text/css css; image/svg+xml svg; }
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  gzip_static on;
+  gzip_vary on;
+  client_body_temp_path $TMP/nginx/body;
+  proxy_temp_path $TMP/nginx/proxy;
+  fastcgi_temp_path $TMP/nginx/fastcgi;
+  uwsgi_temp_path $TMP/nginx/uwsgi;
+  scgi_temp_path $TMP/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nport;
+    root $TMP/site/Frontend;
+    location / { }
+  }
+}
+EOF
+  taskset -c $SERVER_CPU nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$conf" >"$OUT/nginx.log" 2>&1 &
+  local npid=$!
+  track "$npid"
+  local up=""
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$nport/bench.js" && { up=1; break; }
+    alive "$npid" || break
+    sleep 0.05
+  done
+  [ -n "$up" ] || die "nginx did not start: $(tail -n 2 "$TMP/nginx/error.log" "$OUT/nginx.log" 2>/dev/null | tr '\n' ' ')"
+  head=$(curl -s -D - -o "$TMP/n.gz" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$nport/bench.js")
+  echo "$head" | grep -qi '^content-encoding: gzip' || die "nginx did not serve bench.js.gz (gzip_static)"
+  echo "  nginx $(nginx -v 2>&1 | sed 's#.*/##'): 200, Content-Encoding: gzip, $(stat -c %s "$TMP/n.gz") bytes on the wire"
+  local nworker
+  nworker=$(pgrep -P "$npid" | head -n 1)
+  run_wrk nginx-static "${nworker:-$npid}" -t1 -c64 -d10s --latency -H 'Accept-Encoding: gzip' "http://127.0.0.1:$nport/bench.js" || die "wrk against nginx"
+  local n_rps=$W_RPS n_p99=$W_P99 n_p50=$W_P50 n_bad=$W_BAD
+  echo "  nginx:  $(fmt_int "$n_rps") req/s, p50 ${n_p50} ms, p99 ${n_p99} ms, errors/non-2xx ${n_bad}, worker CPU ${W_CPU}%"
+  stop_pid "$npid" QUIT
+
+  local rr
+  rr=$(ratio "$r_rps" "$n_rps")
+  echo "  runnel/nginx: ${rr}x (goal >= 0.8) -> $(goal_met "$rr" ">=" 0.8); runnel p99 ${r_p99} ms (goal <= 5 ms) -> $(goal_met "$r_p99" "<=" 5)"
+  local met_rps
+  met_rps=$(goal_met "$rr" ">=" 0.8)
+  [ "$r_bad" -gt 0 ] && met_rps=no
+  record "static bench.js gzip req/s" "$(fmt_int "$r_rps")/s" "nginx $(fmt_int "$n_rps")/s" "${rr}x" ">= 0.8x" "$met_rps"
+  record "static bench.js p99" "${r_p99} ms" "nginx ${n_p99} ms" "$(ratio "$r_p99" "$n_p99")x" "<= 5 ms" "$(goal_met "$r_p99" "<=" 5)"
+  record "GET / (rendered template) req/s" "$(fmt_int "$i_rps")/s" "-" "-" "-" "-"
+}
+
+# --- 2. complete echo streams/s ---------------------------------------------------
+
+s_streams() {
+  FIGURE="complete echo streams/s"
+  GOAL=">= 20,000/s"
+  start_runnel streams --root "$TMP/site" --backend echo --no-reload --quiet || die "$START_ERR"
+  local url=http://127.0.0.1:$RPORT/api/message
+  local words body
+  words=$(python3 -c 'print(" ".join(f"word{i}" for i in range(1, 101)))')
+  body="{\"message\":\"$words\",\"backend\":\"echo\",\"conversation_id\":\"curl-check\"}"
+  curl -sN --max-time 10 -X POST -H 'Content-Type: application/json' -d "$body" "$url" >"$TMP/stream.txt" || die "curl stream failed"
+  local chunks last
+  chunks=$(grep -c '^data: {"chunk":' "$TMP/stream.txt")
+  last=$(grep '^data: ' "$TMP/stream.txt" | tail -n 1)
+  if [ "$chunks" -eq 100 ] && echo "$last" | grep -q '"end":true' && echo "$last" | grep -q "\"full_response\":\"$words\""; then
+    echo "  curl check: 100 chunk events, then the end event with the full message: ok"
+  else
+    die "curl check: $chunks chunks, last event: ${last:0:120}"
+  fi
+  echo "  load: wrk -t1 -c32 -d10s --latency -s stream.lua (100-word message, a new conversation_id per request)"
+  run_wrk streams $RPID -t1 -c32 -d10s --latency -s "$HERE/stream.lua" "$url" -- "s$$" || die "wrk failed"
+  local rps=$W_RPS p99=$W_P99 p50=$W_P50 bad=$W_BAD
+  echo "  $(fmt_int "$rps") complete streams/s ($(fmt_int $((rps * 100))) chunk events/s), p50 ${p50} ms, p99 ${p99} ms, errors/non-2xx ${bad}"
+  echo "  runnel CPU during the run: ${W_CPU}% of a core"
+  run_wrk streams-validate $RPID -t1 -c32 -d3s --latency -s "$HERE/stream.lua" "$url" -- "v$$" validate || die "wrk validation failed"
+  local check
+  check=$(grep '^validate:' "$OUT/wrk-streams-validate.txt")
+  echo "  3 s run checking every response (200, 100 chunks, end event last): ${check#validate: }"
+  echo "  runnel RSS after: $(fmt_int "$(rss_kib "$RPID")") KiB"
+  echo "  goal >= 20,000/s -> $(goal_met "$rps" ">=" 20000)"
+  local verdict
+  verdict=$(goal_met "$rps" ">=" 20000)
+  echo "$check" | grep -q 'bad=0 ' || verdict=no
+  [ "$bad" -gt 0 ] && verdict=no
+  record "complete echo streams/s (100 words, 32 conns)" "$(fmt_int "$rps")/s" "-" "-" ">= 20,000/s" "$verdict"
+  record "echo stream p99 (complete, 32 conns)" "${p99} ms" "-" "-" "-" "-"
+  echo "$check" | grep -q 'bad=0 ' || record "echo streams validated under load" "${check#validate: }" - - "all good" no
+}
+
+# --- 3. per-chunk server-added latency -------------------------------------------
+
+s_chunk_latency() {
+  FIGURE="chunk jitter p99"
+  GOAL="<= 1 ms"
+  start_runnel latency --root "$TMP/site" --backend echo --no-reload --quiet || die "$START_ERR"
+  run_client "$FIGURE" "$GOAL" 90 chunk_latency.py --port "$RPORT" --words 500 --delay-ms 20
+}
+
+# --- 4. concurrent slow streams ----------------------------------------------------
+
+s_concurrent() {
+  FIGURE="concurrent slow streams"
+  GOAL="all correct, <= 32 KiB"
+  start_runnel concurrent --root "$TMP/site" --backend echo --no-reload --quiet || die "$START_ERR"
+  echo "  open-file limit: $(ulimit -n) (runnel and client)"
+  # 1 word/s for 30 words: every stream is still open when the last of 10,000 opens.
+  run_client "$FIGURE" "$GOAL" 240 concurrent_streams.py --port "$RPORT" --pid "$RPID" \
+    --streams 10000 --batch 500 --words 30 --delay-ms 1000 --open-seconds 90
+}
+
+# --- 5. idle ------------------------------------------------------------------------
+
+s_idle() {
+  FIGURE="idle"
+  GOAL="<= 16 KiB per connection"
+  start_runnel idle --root "$TMP/site" --backend echo --quiet || die "$START_ERR"
+  echo "  server: dev mode, hot reload on (the watcher included)"
+  run_client "$FIGURE" "$GOAL" 90 idle.py --port "$RPORT" --pid "$RPID" --connections 5000 --cpu-seconds 5
+}
+
+# --- 6. startup -----------------------------------------------------------------------
+
+s_startup() {
+  FIGURE="startup to first response"
+  GOAL="<= 50 ms"
+  run_client "$FIGURE" "$GOAL" 120 startup.py --binary "$BIN" --root "$TMP/site" --runs 20
+  if command -v hyperfine >/dev/null; then
+    timeout --foreground -k 5 60 taskset -c $SERVER_CPU hyperfine -N --warmup 3 --runs 30 --export-json "$OUT/hyperfine.json" \
+      "$BIN --version" >"$OUT/hyperfine.txt" 2>&1 || { echo "  hyperfine failed: $(tail -n 1 "$OUT/hyperfine.txt")"; return 0; }
+    local v
+    v=$(python3 - "$OUT/hyperfine.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print("%.1f ms (mean %.1f ± %.1f ms)" % (r["median"] * 1000, r["mean"] * 1000, r["stddev"] * 1000))
+PY
+)
+    echo "  hyperfine -N 'runnel --version' (30 runs, core $SERVER_CPU): median $v"
+    record "runnel --version (hyperfine), median" "${v%% (*}" - - - -
+  fi
+}
+
+# --- 7. hot reload -------------------------------------------------------------------
+
+s_hot_reload() {
+  FIGURE="hot-reload latency p95"
+  GOAL="<= 50 ms, none lost"
+  start_runnel reload --root "$TMP/dev" --backend echo --quiet || die "$START_ERR"
+  run_client "$FIGURE" "$GOAL" 60 hot_reload.py --port "$RPORT" --root "$TMP/dev" --saves 100
+}
+
+# --- 8. binary size ---------------------------------------------------------------------
+
+s_size() {
+  FIGURE="binary size"
+  GOAL="<= 64 MB"
+  local bytes mb stripped="unknown"
+  bytes=$(stat -c %s "$BIN") || die "cannot stat $BIN"
+  mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+  if command -v readelf >/dev/null; then
+    readelf -S "$BIN" 2>/dev/null | grep -q '\.symtab' && stripped="no (has .symtab)" || stripped="yes"
+  fi
+  echo "  $BIN: $bytes bytes = $mb MB (stripped: $stripped)"
+  echo "  reference: an empty FoundationNetworking program, --static-swift-stdlib, stripped = 58.6 MB (DESIGN §10)"
+  echo "  above that floor: $(awk -v m="$mb" 'BEGIN { printf "%+.1f", m - 58.6 }') MB; goal <= 64 MB -> $(goal_met "$mb" "<=" 64)"
+  record "binary size" "$mb MB" "floor 58.6 MB" "$(ratio "$mb" 58.6)x" "<= 64 MB" "$(goal_met "$mb" "<=" 64)"
+}
+
+# --- main ----------------------------------------------------------------------------
+
+main() {
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+  local started=$SECONDS
+  echo "Runnel benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "  binary:  $BIN ($("$BIN" --version 2>/dev/null || echo '?'))"
+  echo "  source:  $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "  machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr)"
+  echo "  pinning: server core $SERVER_CPU, load generators core $CLIENT_CPU; loopback only"
+  # How busy are the two cores before we start (other processes make every figure noisy)?
+  local busy
+  busy=$(core_busy 1)
+  echo "  before the run: load average $(cut -d' ' -f1-3 /proc/loadavg); over 1 s, core 0 ${busy% *}% busy, core 1 ${busy#* }% busy"
+  if awk -v a="${busy% *}" -v b="${busy#* }" 'BEGIN { exit !(a > 10 || b > 10) }'; then
+    echo "  WARNING: other processes are using the cores: the figures below are noisy; rerun on an idle machine"
+  fi
+  local tool
+  for tool in wrk nginx curl gzip python3 taskset; do
+    command -v $tool >/dev/null || echo "  WARNING: $tool not found: the sections needing it will fail"
+  done
+  make_roots || { echo "FAILED: could not build the temporary site in $TMP"; exit 1; }
+
+  section "1. Static gzip'd asset vs nginx (keep-alive)" s_static
+  section "2. Complete echo streams/s" s_streams
+  section "3. Per-chunk server-added latency" s_chunk_latency
+  section "4. Concurrent slow streams" s_concurrent
+  section "5. Idle" s_idle
+  section "6. Startup to first response" s_startup
+  section "7. Hot-reload latency" s_hot_reload
+  section "8. Binary size" s_size
+
+  echo
+  echo "== Summary"
+  python3 "$HERE/summary.py" "$BENCH_RESULTS"
+  echo
+  echo "  $FAILED_SECTIONS section(s) failed to run; total $((SECONDS - started)) s; report: $REPORT"
+  [ "$FAILED_SECTIONS" -eq 0 ]
+}
+
+# The report goes to the terminal and to out/report.txt; tee ignores Ctrl-C so that the
+# cleanup's last lines still reach both.
+exec 3>&1 4>&2
+exec > >(trap '' INT TERM; exec tee "$REPORT") 2>&1
+TEE_PID=$!
+finish() {
+  cleanup
+  exec 1>&3 2>&4 3>&- 4>&-
+  wait "$TEE_PID" 2>/dev/null
+}
+trap finish EXIT
+trap 'echo; echo "interrupted: stopping what was started"; exit 130' INT
+trap 'exit 143' TERM
+main
