@@ -1,8 +1,17 @@
 import Foundation
 import HTTPServer
 import Runnel
+import Synchronization
 
 let launched = ContinuousClock.now
+// First, before any thread exists: a signal during startup must not be lost.
+let running = Mutex<RunnelApp?>(nil)
+ShutdownSignals.install {
+    guard let app = running.withLock({ $0 }) else { exit(0) }  // nothing started yet: nothing to drain
+    print("runnel: shutting down (again to force)")
+    Task { await app.shutdown() }
+}
+
 let environment = ProcessInfo.processInfo.environment
 let terminal = Terminal(isTTY: isatty(STDOUT_FILENO) == 1)
 
@@ -27,15 +36,10 @@ if openFiles < configuration.server.maxConnections + 64 {
 let app: RunnelApp
 do {
     app = try RunnelApp(configuration: configuration, environment: environment) { terminal.note($0) }
+    running.withLock { $0 = app }
     try app.start()
 } catch {
     terminal.fail("\(error)")
 }
 terminal.banner(app: app, startup: ContinuousClock.now - launched)
-
-let signals = ShutdownSignals.install {
-    terminal.note("runnel: shutting down (again to force)")
-    Task { await app.shutdown() }
-}
 await app.waitUntilStopped()
-_ = signals

@@ -85,7 +85,10 @@ public final class HTTPServer: Sendable {
     /// cancel the streams still running (their producers see cancellation and
     /// ``ResponseBodyWriter/isShuttingDown``), and close whatever remains.
     public func shutdown() async {
-        guard let (poller, socket) = listener.withLock({ $0 }) else { return }
+        guard let (poller, socket) = listener.withLock({ $0 }), !registry.isShuttingDown else {
+            if !registry.isShuttingDown { markStopped() }  // never started: nothing to drain
+            return
+        }
         let idle = registry.beginShutdown()
         poller.deregister(socket.socket)
         socket.socket.close()
@@ -99,6 +102,10 @@ public final class HTTPServer: Sendable {
             }
         }
         poller.stop()
+        markStopped()
+    }
+
+    private func markStopped() {
         let waiters = stopped.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.done = true
             defer { state.waiters = [] }

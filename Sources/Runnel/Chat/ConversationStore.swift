@@ -91,12 +91,19 @@ final class ConversationStore: Sendable {
         }
     }
 
+    /// Makes room for one more conversation. Runs only when the store is full, and then
+    /// frees a tenth of it (idle-expired ones, then the least recently used), so the scan
+    /// is paid once per many new conversations rather than on each.
     private func evictIfFull(_ conversations: inout [String: Conversation], now: ContinuousClock.Instant) {
-        let expired = conversations.filter { !$0.value.busy && now - $0.value.lastUsed > limits.idleExpiry }.map(\.key)
-        for id in expired { conversations.removeValue(forKey: id) }
-        while conversations.count >= limits.maxConversations {
-            guard let oldest = conversations.filter({ !$0.value.busy }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) else { return }
-            conversations.removeValue(forKey: oldest.key)
-        }
+        guard conversations.count >= limits.maxConversations else { return }
+        let idle = conversations.filter { !$0.value.busy }
+        let expired = idle.filter { now - $0.value.lastUsed > limits.idleExpiry }.map(\.key)
+        let target = max(1, limits.maxConversations / 10)
+        let victims = expired.count >= target
+            ? expired
+            : expired + idle.filter { now - $0.value.lastUsed <= limits.idleExpiry }
+                .sorted { $0.value.lastUsed < $1.value.lastUsed }
+                .prefix(target - expired.count).map(\.key)
+        for id in victims { conversations.removeValue(forKey: id) }
     }
 }
