@@ -166,11 +166,11 @@ struct Connection {
     /// Runs the producer in a task of its own, cancelled the moment the client hangs up
     /// (or when a shutdown's grace period ends), so a silent backend stops at once.
     private func stream(_ producer: @escaping ResponseBody.Producer, to writer: StreamWriter) async throws {
-        let task = Task { try await producer(writer) }
+        let task = Task(executorPreference: io.loop) { try await producer(writer) }
         registry.setStream(io.socket, task)
-        io.poller.onHangUp(io.socket) { task.cancel() }
+        io.loop.onHangUp(io.socket) { task.cancel() }
         defer {
-            io.poller.onHangUp(io.socket, nil)
+            io.loop.onHangUp(io.socket, nil)
             registry.setStream(io.socket, nil)
         }
         try await task.value
@@ -206,7 +206,7 @@ struct Connection {
     static let lingerMaxBytes = 1 << 20
 
     private func close() {
-        io.poller.deregister(io.socket)
+        io.loop.deregister(io.socket)
         registry.remove(io.socket)
         io.socket.close()
     }

@@ -1,9 +1,9 @@
-/// Reads and writes one connection's socket through the poller: try the syscall, and on
+/// Reads and writes one connection's socket through the loop: try the syscall, and on
 /// "would block" suspend until epoll says ready. That loop *is* the backpressure: a
 /// writer whose client stops reading stays suspended, holding only what it tried to send.
 struct ConnectionIO: Sendable {
     let socket: Socket
-    let poller: Poller
+    let loop: EventLoop
     /// Bytes asked of the kernel per read; reads land on the stack, then in the buffer.
     static let readChunkBytes = 16 * 1024
 
@@ -22,7 +22,7 @@ struct ConnectionIO: Sendable {
                 }
             }
             if try result.get() > 0 { return }
-            try await poller.waitReadable(socket, deadline: deadline)
+            try await loop.waitReadable(socket, deadline: deadline)
         }
     }
 
@@ -41,7 +41,7 @@ struct ConnectionIO: Sendable {
             }.get()
             offset += sent
             if offset < bytes.count && sent == 0 {
-                try await poller.waitWritable(socket)
+                try await loop.waitWritable(socket)
             }
         }
     }

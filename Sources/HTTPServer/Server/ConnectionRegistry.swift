@@ -5,6 +5,7 @@ import Synchronization
 final class ConnectionRegistry: Sendable {
     private struct Entry {
         let socket: Socket
+        let loop: EventLoop
         var idle = true
         var stream: Task<Void, any Error>?
     }
@@ -26,10 +27,10 @@ final class ConnectionRegistry: Sendable {
     var count: Int { state.withLock { $0.entries.count } }
 
     /// Admits a new connection; false when full or shutting down.
-    func add(_ socket: Socket) -> Bool {
+    func add(_ socket: Socket, loop: EventLoop) -> Bool {
         state.withLock { state in
             guard !state.shuttingDown, state.entries.count < maxConnections else { return false }
-            state.entries[socket.fd] = Entry(socket: socket)
+            state.entries[socket.fd] = Entry(socket: socket, loop: loop)
             return true
         }
     }
@@ -59,11 +60,11 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// Sets the shutdown flag and returns the idle connections, to be closed now.
-    func beginShutdown() -> [Socket] {
+    func beginShutdown() -> [(Socket, EventLoop)] {
         shuttingDownFlag.store(true, ordering: .relaxed)
         return state.withLock { state in
             state.shuttingDown = true
-            return state.entries.values.filter(\.idle).map(\.socket)
+            return state.entries.values.filter(\.idle).map { ($0.socket, $0.loop) }
         }
     }
 
@@ -72,8 +73,8 @@ final class ConnectionRegistry: Sendable {
         for task in tasks { task.cancel() }
     }
 
-    func allSockets() -> [Socket] {
-        state.withLock { $0.entries.values.map(\.socket) }
+    func allSockets() -> [(Socket, EventLoop)] {
+        state.withLock { $0.entries.values.map { ($0.socket, $0.loop) } }
     }
 
     /// True once no connection is open; false if `timeout` passes first.

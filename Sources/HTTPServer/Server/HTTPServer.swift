@@ -15,7 +15,7 @@ public final class HTTPServer: Sendable {
     public let configuration: ServerConfiguration
     private let handler: any HTTPHandler
     private let registry: ConnectionRegistry
-    private let listener = Mutex<(poller: Poller, socket: ListeningSocket)?>(nil)
+    private let listener = Mutex<(loops: [EventLoop], socket: ListeningSocket)?>(nil)
     private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     public init(configuration: ServerConfiguration, handler: any HTTPHandler) {
@@ -34,20 +34,22 @@ public final class HTTPServer: Sendable {
     @discardableResult
     public func start(port: Int? = nil) throws -> Int {
         let socket = try ListeningSocket.bind(host: configuration.host, port: port ?? configuration.port)
-        let poller = try Poller()
-        try poller.register(socket.socket)
-        listener.withLock { $0 = (poller, socket) }
-        Task { await acceptLoop(poller: poller, listening: socket.socket) }
+        let loops = try (0..<max(1, configuration.eventLoops)).map { _ in try EventLoop() }
+        try loops[0].register(socket.socket)
+        listener.withLock { $0 = (loops, socket) }
+        Task(executorPreference: loops[0]) { await self.acceptLoop(loops: loops, listening: socket.socket) }
         return socket.port
     }
 
-    private func acceptLoop(poller: Poller, listening: Socket) async {
+    private func acceptLoop(loops: [EventLoop], listening: Socket) async {
+        var next = 0
         while true {
             do {
                 let client = try listening.accept()
-                admit(client, poller: poller)
+                admit(client, loop: loops[next])
+                next = (next + 1) % loops.count
             } catch SocketError.blocked {
-                do { try await poller.waitReadable(listening) } catch { return }
+                do { try await loops[0].waitReadable(listening) } catch { return }
             } catch SocketError.failed(_, let code) where code == EMFILE || code == ENFILE {
                 // Out of descriptors: wait for a connection to close rather than spin.
                 do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
@@ -57,24 +59,24 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private func admit(_ client: Socket, poller: Poller) {
-        guard registry.add(client) else {
+    private func admit(_ client: Socket, loop: EventLoop) {
+        guard registry.add(client, loop: loop) else {
             client.close()
             return
         }
         client.setNoDelay()
         client.setSendBufferSize(configuration.sendBufferBytes)
         do {
-            try poller.register(client)
+            try loop.register(client)
         } catch {
             registry.remove(client)
             client.close()
             return
         }
         let connection = Connection(
-            io: ConnectionIO(socket: client, poller: poller), configuration: configuration,
+            io: ConnectionIO(socket: client, loop: loop), configuration: configuration,
             handler: handler, registry: registry)
-        Task { await connection.run() }
+        Task(executorPreference: loop) { await connection.run() }
     }
 
     /// Whether ``shutdown()`` has begun: streaming producers should wrap up.
@@ -85,23 +87,23 @@ public final class HTTPServer: Sendable {
     /// cancel the streams still running (their producers see cancellation and
     /// ``ResponseBodyWriter/isShuttingDown``), and close whatever remains.
     public func shutdown() async {
-        guard let (poller, socket) = listener.withLock({ $0 }), !registry.isShuttingDown else {
+        guard let (loops, socket) = listener.withLock({ $0 }), !registry.isShuttingDown else {
             if !registry.isShuttingDown { markStopped() }  // never started: nothing to drain
             return
         }
         let idle = registry.beginShutdown()
-        poller.deregister(socket.socket)
+        loops[0].deregister(socket.socket)
         socket.socket.close()
-        for client in idle { poller.interruptRead(client, with: .closed) }
+        for (client, loop) in idle { loop.interruptRead(client, with: .closed) }
 
         if await !drain(within: configuration.shutdownGracePeriod) {
             registry.cancelStreams()
             if await !drain(within: configuration.shutdownCancelGracePeriod) {
-                for client in registry.allSockets() { poller.deregister(client) }
+                for (client, loop) in registry.allSockets() { loop.deregister(client) }
                 _ = await drain(within: configuration.shutdownCancelGracePeriod)
             }
         }
-        poller.stop()
+        for loop in loops { loop.stop() }
         markStopped()
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Every limit and timeout of the server (DESIGN §7), with its documented default.
 ///
 /// ```swift
@@ -25,6 +29,9 @@ public struct ServerConfiguration: Sendable {
     public var bodyReadTimeout: Duration = .seconds(30)
     /// Time a kept-alive connection may sit idle between requests before it is closed.
     public var keepAliveTimeout: Duration = .seconds(30)
+    /// Threads that run connections, each an epoll event loop that is also the executor
+    /// of its connections' tasks; connections are spread over them in turn.
+    public var eventLoops = ServerConfiguration.processorCount
     /// Open connections at most; further ones are closed as soon as they are accepted.
     public var maxConnections = 10_000
     /// Kernel send buffer per connection: with the one piece a writer holds, it bounds
@@ -43,6 +50,9 @@ public struct ServerConfiguration: Sendable {
         self.host = host
         self.port = port
     }
+
+    /// Processors this process may run on.
+    public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     var headLimits: RequestHeadParser.Limits {
         .init(maxRequestLine: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaderCount)

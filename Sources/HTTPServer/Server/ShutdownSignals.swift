@@ -1,3 +1,4 @@
+import CSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,10 +6,9 @@ import Glibc
 /// SIGINT and SIGTERM handling for a graceful stop: the first signal calls `onFirst`,
 /// a second one exits at once, for the person who really means it.
 ///
-/// The signals are blocked in every thread and taken by one thread with `sigwait`, so a
-/// signal that arrives at any moment — even before the server is up — stays pending
-/// until it is handled: none is lost. Call ``install(onFirst:)`` first thing in `main`,
-/// before any other thread starts, since threads inherit the signal mask.
+/// The handler only bumps an eventfd (async-signal-safe, whichever thread the kernel
+/// picks); a thread of its own reads it and acts. So a signal is never lost, however
+/// early it comes: before ``install(onFirst:)`` the default action still stops the process.
 public enum ShutdownSignals {
     /// Exit status after a second signal: 128 + SIGINT, as shells expect.
     public static let forcedExitStatus: Int32 = 130
@@ -19,31 +19,34 @@ public enum ShutdownSignals {
     }
 
     public static func install(onFirst: @escaping @Sendable () -> Void) {
-        var signals = shutdownSignals
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        let descriptor = signalCounter  // created here, before any handler can read it
         var thread = pthread_t()
         pthread_create(&thread, nil, { context in
             ShutdownSignals.waitForSignals(Unmanaged<Handler>.fromOpaque(context!).takeRetainedValue())
         }, Unmanaged.passRetained(Handler(onFirst)).toOpaque())
         pthread_detach(thread)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            var one: UInt64 = 1
+            _ = write(signalCounter, &one, 8)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        for number in [SIGINT, SIGTERM] { sigaction(number, &action, nil) }
+        _ = descriptor
     }
 
     private static func waitForSignals(_ handler: Handler) -> UnsafeMutableRawPointer? {
-        var signals = shutdownSignals
-        var received = 0
+        var received: UInt64 = 0
         while true {
-            var number: Int32 = 0
-            guard sigwait(&signals, &number) == 0 else { continue }
-            received += 1
-            if received == 1 { handler.onFirst() } else { _exit(forcedExitStatus) }
+            var count: UInt64 = 0
+            guard read(signalCounter, &count, 8) == 8 else { continue }
+            received += count
+            if received >= 2 { _exit(forcedExitStatus) }
+            handler.onFirst()
         }
     }
-
-    private static var shutdownSignals: sigset_t {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        return set
-    }
 }
+
+/// Counts signals received; a blocking eventfd the signal thread reads.
+private let signalCounter: Int32 = eventfd(0, Int32(EFD_CLOEXEC))

@@ -25,7 +25,7 @@ final class StreamWriter: ResponseBodyWriter {
         guard !bytes.isEmpty else { return }
         // A stream to a client that hung up is over, even while the kernel still
         // accepts bytes for it.
-        if io.poller.hasHungUp(io.socket) { throw SocketError.disconnected }
+        if io.loop.hasHungUp(io.socket) { throw SocketError.disconnected }
         var framed = bytes
         if chunked {
             framed = Array(String(bytes.count, radix: 16).utf8) + [.cr, .lf]

@@ -4,7 +4,7 @@ import XCTest
 import Glibc
 #endif
 
-/// The poller over a socketpair: no network, exact control of readiness.
+/// The loop over a socketpair: no network, exact control of readiness.
 final class PollerTests: XCTestCase {
     private func makePair() throws -> (Socket, Socket) {
         var fds: [Int32] = [0, 0]
@@ -16,42 +16,42 @@ final class PollerTests: XCTestCase {
         return pair
     }
 
-    private func makePoller() throws -> Poller {
-        let poller = try Poller()
-        addTeardownBlock { poller.stop() }
-        return poller
+    private func makePoller() throws -> EventLoop {
+        let loop = try EventLoop()
+        addTeardownBlock { loop.stop() }
+        return loop
     }
 
     func testReadinessArrivingBeforeTheWaitIsNotLost() async throws {
-        let poller = try makePoller()
+        let loop = try makePoller()
         let (local, remote) = try makePair()
-        try poller.register(local)
+        try loop.register(local)
         _ = try [UInt8]("x".utf8).withUnsafeBytes { try remote.send($0) }
         // The event was latched while nobody waited: the wait returns at once.
-        try await poller.waitReadable(local, deadline: .now + .seconds(5))
+        try await loop.waitReadable(local, deadline: .now + .seconds(5))
         var byte: UInt8 = 0
         let count = try withUnsafeMutableBytes(of: &byte) { try local.read(into: $0) }
         XCTAssertEqual(count, 1)
     }
 
     func testWaitWakesWhenDataArrivesLater() async throws {
-        let poller = try makePoller()
+        let loop = try makePoller()
         let (local, remote) = try makePair()
-        try poller.register(local)
-        try await poller.waitWritable(local)  // consume the initial writable latch
-        async let woke: Void = poller.waitReadable(local, deadline: .now + .seconds(5))
+        try loop.register(local)
+        try await loop.waitWritable(local)  // consume the initial writable latch
+        async let woke: Void = loop.waitReadable(local, deadline: .now + .seconds(5))
         try await Task.yield()
         _ = try [UInt8]("y".utf8).withUnsafeBytes { try remote.send($0) }
         try await woke
     }
 
     func testDeadlinePassesWithTimedOut() async throws {
-        let poller = try makePoller()
+        let loop = try makePoller()
         let (local, _) = try makePair()
-        try poller.register(local)
+        try loop.register(local)
         let start = ContinuousClock.now
         do {
-            try await poller.waitReadable(local, deadline: .now + .milliseconds(150))
+            try await loop.waitReadable(local, deadline: .now + .milliseconds(150))
             XCTFail("nothing was sent")
         } catch SocketError.timedOut {
             XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(150))
@@ -59,28 +59,28 @@ final class PollerTests: XCTestCase {
     }
 
     func testHangUpCallsTheHandlerAndDeregisterFailsWaits() async throws {
-        let poller = try makePoller()
+        let loop = try makePoller()
         let (local, remote) = try makePair()
-        try poller.register(local)
+        try loop.register(local)
         let hungUp = expectation(description: "hang-up handler")
-        poller.onHangUp(local) { hungUp.fulfill() }
+        loop.onHangUp(local) { hungUp.fulfill() }
         remote.close()
         await fulfillment(of: [hungUp], timeout: 5)
-        XCTAssertTrue(poller.hasHungUp(local))
+        XCTAssertTrue(loop.hasHungUp(local))
 
         let (other, _) = try makePair()
-        try poller.register(other)
-        async let waiting: Void = poller.waitReadable(other, deadline: .now + .seconds(5))
+        try loop.register(other)
+        async let waiting: Void = loop.waitReadable(other, deadline: .now + .seconds(5))
         try await Task.yield()
-        poller.deregister(other)
+        loop.deregister(other)
         do { try await waiting; XCTFail("deregistered") } catch SocketError.closed {}
     }
 
     func testInterruptBeforeTheWaitIsLatched() async throws {
-        let poller = try makePoller()
+        let loop = try makePoller()
         let (local, _) = try makePair()
-        try poller.register(local)
-        poller.interruptRead(local, with: .closed)
-        do { try await poller.waitReadable(local); XCTFail("interrupted") } catch SocketError.closed {}
+        try loop.register(local)
+        loop.interruptRead(local, with: .closed)
+        do { try await loop.waitReadable(local); XCTFail("interrupted") } catch SocketError.closed {}
     }
 }
