@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
+#include <sched.h>
 #include "CSystem.h"
 
 int csystem_deflate_init_gzip(z_stream *stream, int level) {
@@ -12,4 +13,10 @@ int csystem_inflate_init_auto(z_stream *stream) {
 
 int csystem_accept_nonblocking(int fd) {
     return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int csystem_affinity_processor_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
 }

@@ -18,4 +18,7 @@ int csystem_inflate_init_auto(z_stream *stream);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (accept4 needs _GNU_SOURCE, which Swift's Glibc lacks).
 int csystem_accept_nonblocking(int fd);
 
+/// Processors in this process's CPU affinity mask (sched_getaffinity needs _GNU_SOURCE); 0 if unknown.
+int csystem_affinity_processor_count(void);
+
 #endif

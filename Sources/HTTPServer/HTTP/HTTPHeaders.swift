@@ -52,11 +52,30 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
 }
 
 extension StringProtocol {
-    /// ASCII case-insensitive comparison, without Foundation.
+    /// ASCII case-insensitive comparison, without Foundation; a byte loop over
+    /// contiguous UTF-8 (the usual case), since it runs for every header lookup.
     func equalsIgnoringCase<Other: StringProtocol>(_ other: Other) -> Bool {
-        let a = utf8, b = other.utf8
+        let fast = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in Self.asciiEqualIgnoringCase(a, b) }
+        }
+        if let result = fast ?? nil { return result }
+        return Self.asciiEqualIgnoringCase(Array(utf8)[...], Array(other.utf8)[...])
+    }
+
+    private static func asciiEqualIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool
+    where A.Index == Int, B.Index == Int {
         guard a.count == b.count else { return false }
-        return zip(a, b).allSatisfy { x, y in x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) }
+        var i = a.startIndex, j = b.startIndex
+        while i < a.endIndex {
+            let x = a[i], y = b[j]
+            if x != y {
+                let lower = x | 0x20
+                guard lower == y | 0x20, lower >= 0x61, lower <= 0x7A else { return false }
+            }
+            i += 1
+            j += 1
+        }
+        return true
     }
 
     /// Removes leading and trailing spaces and tabs.

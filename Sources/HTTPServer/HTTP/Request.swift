@@ -2,19 +2,27 @@
 public struct RequestHead: Sendable, Equatable {
     public var method: HTTPMethod
     /// The request target as sent (`/path?query`), not percent-decoded.
-    public var target: String
+    public var target: String {
+        didSet { path = Self.path(of: target) }
+    }
     public var version: HTTPVersion
     public var headers: HTTPHeaders
+    /// The target's path, before any `?`, still percent-encoded (split once: routing,
+    /// the security checks and static files all read it).
+    public private(set) var path: String
 
     public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = [:]) {
         self.method = method
         self.target = target
         self.version = version
         self.headers = headers
+        self.path = Self.path(of: target)
     }
 
-    /// The target's path, before any `?`, still percent-encoded.
-    public var path: Substring { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] }
+    private static func path(of target: String) -> String {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        return String(target[..<mark])
+    }
 
     /// The target's query after `?`, if any.
     public var query: Substring? {
@@ -49,6 +57,6 @@ public struct Request: Sendable {
     }
 
     public var method: HTTPMethod { head.method }
-    public var path: Substring { head.path }
+    public var path: String { head.path }
     public var headers: HTTPHeaders { head.headers }
 }

@@ -13,28 +13,45 @@ enum ResponseHead {
         case none
     }
 
+    /// The head as bytes, written straight into one buffer (this runs for every response).
     static func encode(
         status: HTTPStatus, headers: HTTPHeaders, framing: Framing,
-        version: HTTPVersion, keepAlive: Bool, serverName: String?
+        version: HTTPVersion, keepAlive: Bool, serverName: String?, reserving bodyCount: Int = 0
     ) -> [UInt8] {
-        var text = "\(version == .http1_0 ? "HTTP/1.0" : "HTTP/1.1") \(status.code) \(status.reason)\r\n"
-        if let serverName { text += "Server: \(serverName)\r\n" }
-        text += "Date: \(HTTPDate.now())\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + bodyCount)
+        out += version == .http1_0 ? "HTTP/1.0 ".utf8 : "HTTP/1.1 ".utf8
+        out += String(status.code).utf8
+        out.append(.space)
+        out += status.reason.utf8
+        out += crlf
+        if let serverName { field("Server", serverName, into: &out) }
+        field("Date", HTTPDate.now(), into: &out)
         switch framing {
-        case .length(let count): text += "Content-Length: \(count)\r\n"
-        case .chunked: text += "Transfer-Encoding: chunked\r\n"
+        case .length(let count): field("Content-Length", String(count), into: &out)
+        case .chunked: field("Transfer-Encoding", "chunked", into: &out)
         case .untilClose, .none: break
         }
         if !keepAlive {
-            text += "Connection: close\r\n"
+            field("Connection", "close", into: &out)
         } else if version == .http1_0 {
-            text += "Connection: keep-alive\r\n"
+            field("Connection", "keep-alive", into: &out)
         }
-        for field in headers.fields where !field.name.equalsIgnoringCase("Connection") {
-            text += "\(field.name): \(field.value)\r\n"
+        for (name, value) in headers.fields where !name.equalsIgnoringCase("Connection") {
+            field(name, value, into: &out)
         }
-        text += "\r\n"
-        return Array(text.utf8)
+        out += crlf
+        return out
+    }
+
+    private static let crlf: [UInt8] = [.cr, .lf]
+
+    private static func field(_ name: String, _ value: String, into out: inout [UInt8]) {
+        out += name.utf8
+        out.append(.colon)
+        out.append(.space)
+        out += value.utf8
+        out += crlf
     }
 
     /// Statuses that never carry a body (RFC 9110 §6.4.1).

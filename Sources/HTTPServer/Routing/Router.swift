@@ -34,7 +34,7 @@ public struct Router: HTTPHandler {
 
     public func handle(_ request: Request) async throws -> Response {
         if let route = route(for: request.head) { return try await route.handler(request) }
-        if let methods = routes[String(request.path)] {
+        if let methods = routes[request.path] {
             throw HTTPError(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)", headers: ["Allow": Self.allow(methods.keys)])
         }
         guard let fallback else { throw HTTPError(.notFound, "no route for \(request.path)") }
@@ -45,7 +45,7 @@ public struct Router: HTTPHandler {
     }
 
     private func route(for head: RequestHead) -> Route? {
-        guard let methods = routes[String(head.path)] else { return nil }
+        guard let methods = routes[head.path] else { return nil }
         return methods[head.method] ?? (head.method == .head ? methods[.get] : nil)
     }
 

@@ -141,7 +141,8 @@ struct Connection {
                 var wire = ResponseHead.encode(
                     status: response.status, headers: response.headers,
                     framing: bodyAllowed ? .length(bytes.count) : .none,
-                    version: head.version, keepAlive: keepAlive, serverName: configuration.serverName)
+                    version: head.version, keepAlive: keepAlive, serverName: configuration.serverName,
+                    reserving: sendsBody ? bytes.count : 0)
                 if sendsBody { wire += bytes }
                 try await io.write(wire)
                 return sendsBody ? bytes.count : 0

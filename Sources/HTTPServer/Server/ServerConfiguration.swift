@@ -1,3 +1,4 @@
+import CSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,8 +52,12 @@ public struct ServerConfiguration: Sendable {
         self.port = port
     }
 
-    /// Processors this process may run on.
-    public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// Processors this process may run on: its CPU affinity (so `taskset -c 0` means
+    /// one event loop, as Go's GOMAXPROCS does), else every online processor.
+    public static var processorCount: Int {
+        let affinity = Int(csystem_affinity_processor_count())
+        return affinity > 0 ? affinity : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
 
     var headLimits: RequestHeadParser.Limits {
         .init(maxRequestLine: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaderCount)
