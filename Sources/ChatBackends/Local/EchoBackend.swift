@@ -41,23 +41,33 @@ public struct EchoBackend: ChatBackend {
     /// them gives back `text` exactly. Leading whitespace rides with the first word.
     static func words(of text: String) -> [String] {
         var chunks: [String] = []
-        var start = text.startIndex
-        var index = text.startIndex
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        var index = scalars.startIndex
         var seenWord = false
         var inTrailingSpace = false
-        while index < text.endIndex {
-            let isSpace = text[index].isWhitespace
+        while index < scalars.endIndex {
+            let isSpace = Self.isWhitespace(scalars[index])
             if !isSpace && inTrailingSpace {
-                chunks.append(String(text[start..<index]))
+                chunks.append(String(scalars[start..<index]))
                 start = index
                 inTrailingSpace = false
             }
             if isSpace && seenWord { inTrailingSpace = true }
             if !isSpace { seenWord = true }
-            index = text.index(after: index)
+            index = scalars.index(after: index)
         }
-        if start < text.endIndex { chunks.append(String(text[start...])) }
+        if start < scalars.endIndex { chunks.append(String(scalars[start...])) }
         return chunks
+    }
+
+    /// ASCII answered without a Unicode property lookup (the common case, and this runs
+    /// per character of every echoed message).
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            return scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" || scalar == "\u{0B}" || scalar == "\u{0C}"
+        }
+        return scalar.properties.isWhitespace
     }
 
     private static func clamp(_ ms: Int) -> Int { min(max(ms, 0), maxDelayMs) }

@@ -26,15 +26,27 @@ struct ChatStream: Sendable {
         let history = ticket.history + [ChatMessage(role: .user, content: request.message)]
         do {
             try await withHeartbeat(writer, every: heartbeat) { writer in
+                let ready = ReadyEvents()
                 let events = backend.stream(ChatRequest(messages: history, system: nil, delayMs: request.delayMs))
-                for try await event in events {
-                    switch event {
-                    case .delta(let text):
-                        if firstChunk == nil { firstChunk = .now - started }
-                        reply += text
-                        try await writer.write(Self.event([("chunk", .string(text))]))
-                    case .usage(let reported): usage = reported
-                    case .model(let reported): model = reported
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await ready.fill(from: events) }
+                    defer { group.cancelAll() }
+                    while true {
+                        let (batch, end) = await ready.next()
+                        var bytes: [UInt8] = []
+                        for event in batch {
+                            switch event {
+                            case .delta(let text):
+                                if firstChunk == nil { firstChunk = .now - started }
+                                reply += text
+                                bytes += Self.event([("chunk", .string(text))])
+                            case .usage(let reported): usage = reported
+                            case .model(let reported): model = reported
+                            }
+                        }
+                        try await writer.write(bytes)
+                        if let end { return try end.get() }
+                        if Task.isCancelled { return }
                     }
                 }
             }
@@ -60,10 +72,12 @@ struct ChatStream: Sendable {
         }
         conversations.finish(ticket, user: request.message, reply: reply, interrupted: failure != nil)
 
+        // The closing events go out in one write: they are ready together.
+        var closing: [UInt8] = []
         if let failure {
-            try await writer.write(Self.event([("error", .object([("code", .string(failure.code)), ("message", .string(failure.message))]))]))
+            closing += Self.event([("error", .object([("code", .string(failure.code)), ("message", .string(failure.message))]))])
         } else if let json = JSONExtractor.firstJSON(in: reply) {
-            try await writer.write(Self.event([("json_data", .raw(json))]))
+            closing += Self.event([("json_data", .raw(json))])
         }
         var end: [(String, JSON)] = [
             ("end", .bool(true)), ("full_response", .string(reply)),
@@ -79,7 +93,7 @@ struct ChatStream: Sendable {
         if let firstChunk { end.append(("first_chunk_ms", .int(Self.milliseconds(firstChunk)))) }
         end.append(("elapsed_ms", .int(Self.milliseconds(.now - started))))
         if failure != nil { end.append(("error", .bool(true))) }
-        try await writer.write(Self.event(end))
+        try await writer.write(closing + Self.event(end))
     }
 
     static func event(_ fields: [(String, JSON)]) -> [UInt8] {
