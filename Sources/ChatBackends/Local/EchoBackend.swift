@@ -29,7 +29,7 @@ public struct EchoBackend: ChatBackend {
         return EventStream.run(label: name) { yield in
             for (index, word) in words.enumerated() {
                 if index > 0 && delayMs > 0 {
-                    try await Task.sleep(for: .milliseconds(delayMs))
+                    try await Task.sleep(for: .milliseconds(delayMs), tolerance: .zero)
                 }
                 try Task.checkCancellation()
                 yield(.delta(word))

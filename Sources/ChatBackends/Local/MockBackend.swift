@@ -58,7 +58,7 @@ public struct MockBackend: ChatBackend {
                     throw ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure mid-stream (/error-mid)")
                 }
                 let pause = index == 0 ? pacing.first : pacing.next
-                if pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }
+                if pause > 0 { try await Task.sleep(for: .milliseconds(pause), tolerance: .zero) }
                 yield(.delta(piece))
             }
             yield(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count)))
