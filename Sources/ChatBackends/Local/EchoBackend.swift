@@ -26,19 +26,11 @@ public struct EchoBackend: ChatBackend {
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
         let delayMs = Self.clamp(request.delayMs ?? defaultDelayMs)
         let words = Self.words(of: request.lastUserText)
-        return EventStream.run(label: name) { yield in
-            for (index, word) in words.enumerated() {
-                if index > 0 && delayMs > 0 {
-                    try await Task.sleep(for: .milliseconds(delayMs), tolerance: .zero)
-                }
-                try Task.checkCancellation()
-                yield(.delta(word))
-            }
-        }
+        return ScriptedStream.play(words.enumerated().map { index, word in
+            .event(.delta(word), afterMs: index > 0 ? delayMs : 0)
+        })
     }
 
-    /// Splits `text` into chunks of one word plus the whitespace after it, so joining
-    /// them gives back `text` exactly. Leading whitespace rides with the first word.
     static func words(of text: String) -> [String] {
         var chunks: [String] = []
         let scalars = text.unicodeScalars

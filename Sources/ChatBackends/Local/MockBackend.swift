@@ -32,37 +32,35 @@ public struct MockBackend: ChatBackend {
         let model = self.model
         let inputTokens = Self.estimatedTokens(request)
 
-        return EventStream.run(label: name) { yield in
-            let text: String
-            var failAfter: Int?
-            switch command.kind {
-            case .error:
-                throw ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure (/error)")
-            case .hang:
-                // The first token never comes; only cancellation ends this.
-                while true { try await Task.sleep(for: .seconds(3600)) }
-            case .errorMidStream:
-                text = Self.conversationalReply(command.text, request)
-                failAfter = Self.tokensBeforeMidStreamError
-            case .reply: text = Self.conversationalReply(command.text, request)
-            case .long(let words): text = MockReplies.long(words: words)
-            case .json: text = MockReplies.json(about: command.text, turn: Self.turn(of: request))
-            case .html: text = MockReplies.html
-            case .help: text = MockReplies.help
-            }
-
-            yield(.model(model))
-            let pieces = MockTokenizer.pieces(of: text)
-            for (index, piece) in pieces.enumerated() {
-                if index == failAfter {
-                    throw ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure mid-stream (/error-mid)")
-                }
-                let pause = index == 0 ? pacing.first : pacing.next
-                if pause > 0 { try await Task.sleep(for: .milliseconds(pause), tolerance: .zero) }
-                yield(.delta(piece))
-            }
-            yield(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count)))
+        let text: String
+        var failAfter: Int?
+        switch command.kind {
+        case .error:
+            return ScriptedStream.play([.fail(ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure (/error)"))])
+        case .hang:
+            return ScriptedStream.play([.hang])  // the first token never comes
+        case .errorMidStream:
+            text = Self.conversationalReply(command.text, request)
+            failAfter = Self.tokensBeforeMidStreamError
+        case .reply: text = Self.conversationalReply(command.text, request)
+        case .long(let words): text = MockReplies.long(words: words)
+        case .json: text = MockReplies.json(about: command.text, turn: Self.turn(of: request))
+        case .html: text = MockReplies.html
+        case .help: text = MockReplies.help
         }
+
+        var steps: [ScriptedStream.Step] = [.event(.model(model))]
+        let pieces = MockTokenizer.pieces(of: text)
+        for (index, piece) in pieces.enumerated() {
+            let pause = index == 0 ? pacing.first : pacing.next
+            if index == failAfter {
+                steps.append(.fail(ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure mid-stream (/error-mid)"), afterMs: pause))
+                return ScriptedStream.play(steps)
+            }
+            steps.append(.event(.delta(piece), afterMs: pause))
+        }
+        steps.append(.event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count))))
+        return ScriptedStream.play(steps)
     }
 
     private static func conversationalReply(_ text: String, _ request: ChatRequest) -> String {

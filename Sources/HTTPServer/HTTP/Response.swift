@@ -44,6 +44,13 @@ public protocol ResponseBodyWriter: Sendable {
     func write(_ bytes: [UInt8]) async throws
     /// True once the server began a graceful shutdown: producers should finish up.
     var isShuttingDown: Bool { get }
+    /// The executor of the connection (its event loop): helper tasks of a producer run
+    /// best there, next to the socket.
+    var executor: (any TaskExecutor)? { get }
+}
+
+extension ResponseBodyWriter {
+    public var executor: (any TaskExecutor)? { nil }
 }
 
 /// The handler of every request: the server's one extension point.

@@ -14,7 +14,7 @@ public func withHeartbeat<T: Sendable>(
     _ body: (any ResponseBodyWriter) async throws -> T
 ) async throws -> T {
     let tracked = HeartbeatWriter(writer)
-    let pinger = Task {
+    let pinger = Task(executorPreference: writer.executor) {
         var wait = interval
         while true {
             try await Task.sleep(for: wait)
@@ -50,6 +50,7 @@ private final class HeartbeatWriter: ResponseBodyWriter {
 
     var lastWrite: ContinuousClock.Instant { last.withLock { $0 } }
     var isShuttingDown: Bool { base.isShuttingDown }
+    var executor: (any TaskExecutor)? { base.executor }
 
     func write(_ bytes: [UInt8]) async throws {
         try await base.write(bytes)

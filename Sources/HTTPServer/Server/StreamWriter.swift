@@ -17,6 +17,7 @@ final class StreamWriter: ResponseBodyWriter {
     }
 
     var isShuttingDown: Bool { registry.isShuttingDown }
+    var executor: (any TaskExecutor)? { io.loop }
 
     /// Body bytes written so far (without chunk framing).
     var bytesSent: Int { sent.load(ordering: .relaxed) }

@@ -27,6 +27,6 @@ struct APIError: Error, Sendable {
 
     var response: Response {
         let body = JSON.object([("error", .object([("code", .string(code)), ("message", .string(message))]))])
-        return Response(status: status, headers: ["Content-Type": "application/json"], body: Array(body.text.utf8))
+        return Response(status: status, headers: ["Content-Type": "application/json"], body: body.bytes)
     }
 }

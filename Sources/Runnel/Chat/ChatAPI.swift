@@ -19,7 +19,7 @@ struct ChatAPI: Sendable {
         }
         router.add(.get, "/api/backends") { _ in
             Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"],
-                     body: Array(backends.listing.text.utf8))
+                     body: backends.listing.bytes)
         }
         router.add(.post, "/api/reset", maxBodySize: Self.maxBodySize) { request in
             answering { () throws(APIError) in try reset(request) }

@@ -97,10 +97,10 @@ struct ChatStream: Sendable {
     }
 
     static func event(_ fields: [(String, JSON)]) -> [UInt8] {
-        var text = "data: "
-        JSON.object(fields).write(to: &text)
-        text += "\n\n"
-        return Array(text.utf8)
+        var bytes = Array("data: ".utf8)
+        JSON.object(fields).write(to: &bytes)
+        bytes += [0x0A, 0x0A]
+        return bytes
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

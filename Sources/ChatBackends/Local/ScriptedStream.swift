@@ -1,0 +1,55 @@
+import Synchronization
+
+/// A local backend's reply as a script of paced steps, played on the consumer's own task
+/// (`AsyncThrowingStream(unfolding:)`): no task of its own and no hop between threads per
+/// event, which is what an instant `echo` under load spends its time on otherwise.
+/// Cancelling the consumer ends the pause in progress and the stream with it.
+enum ScriptedStream {
+    enum Step: Sendable {
+        /// Waits `afterMs`, then yields `event` (an empty delta is skipped).
+        case event(ChatEvent, afterMs: Int = 0)
+        /// Waits `afterMs`, then fails with `error`.
+        case fail(ChatBackendError, afterMs: Int = 0)
+        /// Never yields again; only cancellation ends it.
+        case hang
+    }
+
+    static func play(_ steps: [Step]) -> AsyncThrowingStream<ChatEvent, Error> {
+        let cursor = Cursor(steps)
+        return AsyncThrowingStream(unfolding: {
+            do {
+                while let step = cursor.next() {
+                    switch step {
+                    case .event(let event, let afterMs):
+                        try await pause(afterMs)
+                        if case .delta(let text) = event, text.isEmpty { continue }
+                        return event
+                    case .fail(let error, let afterMs):
+                        try await pause(afterMs)
+                        throw error
+                    case .hang:
+                        while true { try await Task.sleep(for: .seconds(3600)) }
+                    }
+                }
+                return nil
+            } catch is CancellationError {
+                return nil
+            }
+        })
+    }
+
+    private static func pause(_ milliseconds: Int) async throws {
+        if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds), tolerance: .zero) }
+        try Task.checkCancellation()
+    }
+
+    private final class Cursor: Sendable {
+        private let steps: [Step]
+        private let index = Atomic<Int>(0)
+        init(_ steps: [Step]) { self.steps = steps }
+        func next() -> Step? {
+            let position = index.add(1, ordering: .relaxed).oldValue
+            return position < steps.count ? steps[position] : nil
+        }
+    }
+}
