@@ -13,6 +13,10 @@ public enum JSONExtractor {
     /// The first JSON value of `text`, compacted (whitespace outside strings removed;
     /// key order and number spelling kept as written), or `nil` when there is none.
     public static func firstJSON(in text: String) -> String? {
+        // Most replies hold no JSON at all: one pass over the bytes says so cheaply.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "`") }) else {
+            return nil
+        }
         let blocks = FencedBlock.all(in: text)
         for block in blocks where block.language == "json" {
             if let json = validated(block.content, allowScalars: true) { return json }

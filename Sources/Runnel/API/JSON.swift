@@ -49,7 +49,17 @@ indirect enum JSON: Sendable {
     /// is safe inside a script.
     static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let bytes = Array(value.utf8)
+        out.reserveCapacity(out.count + value.utf8.count + 8)
+        if let done = value.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, to: &out) }), done {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        Array(value.utf8).withUnsafeBufferPointer { _ = writeEscaped($0, to: &out) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    @discardableResult
+    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -70,7 +80,7 @@ indirect enum JSON: Sendable {
             }
             index += 1
         }
-        out.append(UInt8(ascii: "\""))
+        return true
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -5,6 +5,10 @@ import Synchronization
 /// `conversation_id`, bounded every way (DESIGN §4): least recently used conversations
 /// are evicted, the oldest turns dropped, idle ones expire. One reply streams per
 /// conversation at a time, which keeps its history a clean alternation of turns.
+///
+/// Recency is a queue of (id, stamp) appended on every use; an entry whose stamp is no
+/// longer the conversation's is stale and skipped. Eviction and expiry pop from the
+/// front, so both cost O(1) amortised, however many conversations there are.
 final class ConversationStore: Sendable {
     typealias Limits = ConversationLimits
 
@@ -21,6 +25,16 @@ final class ConversationStore: Sendable {
         var busy = false
         /// Changes on reset, so a reply that finishes after a reset is not recorded.
         var generation: Int
+        /// This conversation's latest entry in the recency queue.
+        var stamp = 0
+    }
+
+    private struct State {
+        var conversations: [String: Conversation] = [:]
+        var generation = 0
+        var recency: [(id: String, stamp: Int)] = []
+        var recencyHead = 0
+        var nextStamp = 0
     }
 
     /// A reply in progress: what `finish` needs to record it.
@@ -31,24 +45,26 @@ final class ConversationStore: Sendable {
     }
 
     let limits: Limits
-    private let state = Mutex<(conversations: [String: Conversation], generation: Int)>(([:], 0))
+    private let state = Mutex(State())
 
     init(limits: Limits = Limits()) { self.limits = limits }
 
     /// Marks `id` busy and returns its history; nil if a reply for it is streaming.
     func begin(_ id: String, now: ContinuousClock.Instant = .now) -> Ticket? {
         state.withLock { state in
+            Self.expire(&state, now: now, after: limits.idleExpiry)
             if var conversation = state.conversations[id] {
                 guard !conversation.busy else { return nil }
-                if now - conversation.lastUsed > limits.idleExpiry { conversation.turns = []; conversation.bytes = 0 }
                 conversation.busy = true
                 conversation.lastUsed = now
                 state.conversations[id] = conversation
+                Self.touch(id, in: &state)
                 return Ticket(id: id, generation: conversation.generation, history: conversation.turns.map(\.message))
             }
-            evictIfFull(&state.conversations, now: now)
+            if state.conversations.count >= limits.maxConversations { Self.evictOldest(&state) }
             state.generation += 1
             state.conversations[id] = Conversation(lastUsed: now, busy: true, generation: state.generation)
+            Self.touch(id, in: &state)
             return Ticket(id: id, generation: state.generation, history: [])
         }
     }
@@ -67,6 +83,7 @@ final class ConversationStore: Sendable {
                 trim(&conversation)
             }
             state.conversations[ticket.id] = conversation
+            Self.touch(ticket.id, in: &state)
         }
     }
 
@@ -91,19 +108,55 @@ final class ConversationStore: Sendable {
         }
     }
 
-    /// Makes room for one more conversation. Runs only when the store is full, and then
-    /// frees a tenth of it (idle-expired ones, then the least recently used), so the scan
-    /// is paid once per many new conversations rather than on each.
-    private func evictIfFull(_ conversations: inout [String: Conversation], now: ContinuousClock.Instant) {
-        guard conversations.count >= limits.maxConversations else { return }
-        let idle = conversations.filter { !$0.value.busy }
-        let expired = idle.filter { now - $0.value.lastUsed > limits.idleExpiry }.map(\.key)
-        let target = max(1, limits.maxConversations / 10)
-        let victims = expired.count >= target
-            ? expired
-            : expired + idle.filter { now - $0.value.lastUsed <= limits.idleExpiry }
-                .sorted { $0.value.lastUsed < $1.value.lastUsed }
-                .prefix(target - expired.count).map(\.key)
-        for id in victims { conversations.removeValue(forKey: id) }
+    private static func touch(_ id: String, in state: inout State) {
+        state.nextStamp += 1
+        state.conversations[id]?.stamp = state.nextStamp
+        state.recency.append((id, state.nextStamp))
+        let live = state.recency.count - state.recencyHead
+        if live > 2 * state.conversations.count + 1024 {
+            // Mostly stale entries: rebuild from the conversations themselves.
+            state.recency = state.conversations.map { ($0.key, $0.value.stamp) }.sorted { $0.stamp < $1.stamp }
+            state.recencyHead = 0
+        } else if state.recencyHead > 1024 && state.recencyHead * 2 > state.recency.count {
+            state.recency.removeFirst(state.recencyHead)
+            state.recencyHead = 0
+        }
+    }
+
+    /// The least recently used live entry, skipping stale ones; nil when none is left.
+    private static func oldest(_ state: inout State) -> (id: String, conversation: Conversation)? {
+        while state.recencyHead < state.recency.count {
+            let entry = state.recency[state.recencyHead]
+            if let conversation = state.conversations[entry.id], conversation.stamp == entry.stamp {
+                return (entry.id, conversation)
+            }
+            state.recencyHead += 1
+        }
+        return nil
+    }
+
+    /// Forgets conversations idle longer than `expiry`, oldest first.
+    private static func expire(_ state: inout State, now: ContinuousClock.Instant, after expiry: Duration) {
+        while let (id, conversation) = oldest(&state), !conversation.busy, now - conversation.lastUsed > expiry {
+            state.conversations.removeValue(forKey: id)
+            state.recencyHead += 1
+        }
+    }
+
+    /// Forgets the least recently used conversation that is not streaming; busy ones are
+    /// in use, so they count as just used.
+    private static func evictOldest(_ state: inout State) {
+        var looked = 0
+        let limit = state.recency.count - state.recencyHead
+        while looked < limit, let (id, conversation) = oldest(&state) {
+            state.recencyHead += 1
+            looked += 1
+            if conversation.busy {
+                touch(id, in: &state)
+            } else {
+                state.conversations.removeValue(forKey: id)
+                return
+            }
+        }
     }
 }

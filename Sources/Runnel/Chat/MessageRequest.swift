@@ -37,7 +37,9 @@ struct MessageRequest: Sendable, Equatable {
             throw .invalidJSON("the body is not valid JSON")
         }
         guard let message = decoded.message else { throw .invalidRequest("'message' is required and must be a string") }
-        guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalidRequest("'message' must not be empty") }
+        guard message.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
+            throw .invalidRequest("'message' must not be empty")
+        }
         if let id = decoded.conversation_id, !isValidConversationID(id) {
             throw .invalidRequest("'conversation_id' must be 1–\(maxConversationIDLength) characters of A–Z, a–z, 0–9, _ and -")
         }

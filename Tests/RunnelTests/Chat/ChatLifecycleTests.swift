@@ -82,6 +82,23 @@ final class ChatLifecycleTests: XCTestCase {
         XCTAssertEqual(Set(names ?? []), ["mock", "echo"])
     }
 
+    func testEvictionIsLeastRecentlyUsedNotOldestCreated() {
+        var limits = ConversationLimits()
+        limits.maxConversations = 3
+        let store = ConversationStore(limits: limits)
+        for id in ["a", "b", "c", "a"] {
+            store.finish(store.begin(id)!, user: "u", reply: "r", interrupted: false)
+        }
+        let busy = store.begin("b")!  // b is streaming: in use, so not evictable
+        store.finish(store.begin("d")!, user: "u", reply: "r", interrupted: false)
+        XCTAssertTrue(store.turns(of: "c").isEmpty, "c was the least recently used idle one")
+        XCTAssertFalse(store.turns(of: "a").isEmpty)
+        XCTAssertFalse(store.turns(of: "b").isEmpty)
+        store.finish(busy, user: "u", reply: "r", interrupted: false)
+        for index in 0..<10_000 { store.finish(store.begin("x\(index)")!, user: "u", reply: "r", interrupted: false) }
+        XCTAssertEqual(store.count, 3, "bounded under churn")
+    }
+
     func testConversationStoreBounds() {
         var limits = ConversationLimits()
         limits.maxConversations = 3
