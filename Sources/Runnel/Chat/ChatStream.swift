@@ -39,7 +39,7 @@ struct ChatStream: Sendable {
                             case .delta(let text):
                                 if firstChunk == nil { firstChunk = .now - started }
                                 reply += text
-                                bytes += Self.event([("chunk", .string(text))])
+                                Self.appendChunkEvent(text, to: &bytes)
                             case .usage(let reported): usage = reported
                             case .model(let reported): model = reported
                             }
@@ -94,6 +94,14 @@ struct ChatStream: Sendable {
         end.append(("elapsed_ms", .int(Self.milliseconds(.now - started))))
         if failure != nil { end.append(("error", .bool(true))) }
         try await writer.write(closing + Self.event(end))
+    }
+
+    /// `data: {"chunk":"…"}` and its blank line, written without building a JSON tree:
+    /// this runs once per token.
+    static func appendChunkEvent(_ text: String, to bytes: inout [UInt8]) {
+        bytes += #"data: {"chunk":"#.utf8
+        JSON.writeString(text, to: &bytes)
+        bytes += [UInt8(ascii: "}"), 0x0A, 0x0A]
     }
 
     static func event(_ fields: [(String, JSON)]) -> [UInt8] {
