@@ -3,7 +3,9 @@ import Synchronization
 /// A local backend's reply as a script of paced steps, played on the consumer's own task
 /// (`AsyncThrowingStream(unfolding:)`): no task of its own and no hop between threads per
 /// event, which is what an instant `echo` under load spends its time on otherwise.
-/// Cancelling the consumer ends the pause in progress and the stream with it.
+/// Cancelling the consumer ends the pause in progress and the stream with it. Pauses
+/// are kept on an absolute schedule (each step `afterMs` after the previous one was due),
+/// so timer overshoot never accumulates into drift.
 enum ScriptedStream {
     enum Step: Sendable {
         /// Waits `afterMs`, then yields `event` (an empty delta is skipped).
@@ -21,11 +23,11 @@ enum ScriptedStream {
                 while let step = cursor.next() {
                     switch step {
                     case .event(let event, let afterMs):
-                        try await pause(afterMs)
+                        try await cursor.pause(afterMs)
                         if case .delta(let text) = event, text.isEmpty { continue }
                         return event
                     case .fail(let error, let afterMs):
-                        try await pause(afterMs)
+                        try await cursor.pause(afterMs)
                         throw error
                     case .hang:
                         while true { try await Task.sleep(for: .seconds(3600)) }
@@ -38,18 +40,27 @@ enum ScriptedStream {
         })
     }
 
-    private static func pause(_ milliseconds: Int) async throws {
-        if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds), tolerance: .zero) }
-        try Task.checkCancellation()
-    }
-
     private final class Cursor: Sendable {
         private let steps: [Step]
         private let index = Atomic<Int>(0)
+        /// When the previous step was due; the schedule starts at the first step.
+        private let due = Mutex<ContinuousClock.Instant?>(nil)
+
         init(_ steps: [Step]) { self.steps = steps }
+
         func next() -> Step? {
             let position = index.add(1, ordering: .relaxed).oldValue
             return position < steps.count ? steps[position] : nil
+        }
+
+        func pause(_ milliseconds: Int) async throws {
+            let target = due.withLock { due -> ContinuousClock.Instant in
+                let target = (due ?? .now) + .milliseconds(milliseconds)
+                due = target
+                return target
+            }
+            if milliseconds > 0 { try await Task.sleep(until: target, tolerance: .zero, clock: .continuous) }
+            try Task.checkCancellation()
         }
     }
 }
