@@ -1,6 +1,7 @@
 import ChatBackends
 import Foundation
 import HTTPServer
+import Synchronization
 
 /// The chat routes: `POST /api/message` (the stream), `GET /api/backends`,
 /// `POST /api/reset` (DESIGN §3, §4).
@@ -42,11 +43,13 @@ struct ChatAPI: Sendable {
         let stream = ChatStream(
             backend: backend, request: message, ticket: ticket, conversations: conversations,
             heartbeat: heartbeat)
+        let unfinished = UnfinishedReply(ticket: ticket, conversations: conversations)
         return Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
         ]) { writer in
+            unfinished.started()
             try await stream.run(writer)
         }
     }
@@ -64,6 +67,25 @@ struct ChatAPI: Sendable {
         guard MessageRequest.isValidConversationID(id) else { throw .invalidRequest("invalid 'conversation_id'") }
         conversations.reset(id)
         return Response(status: .noContent)
+    }
+
+    /// Frees a conversation whose reply never started (the client left before the
+    /// response head went out): the stream closure is dropped unrun, and with it this.
+    private final class UnfinishedReply: Sendable {
+        private let ticket: ConversationStore.Ticket
+        private let conversations: ConversationStore
+        private let running = Atomic<Bool>(false)
+
+        init(ticket: ConversationStore.Ticket, conversations: ConversationStore) {
+            self.ticket = ticket
+            self.conversations = conversations
+        }
+
+        func started() { running.store(true, ordering: .relaxed) }
+
+        deinit {
+            if !running.load(ordering: .relaxed) { conversations.finish(ticket, user: "", reply: "", interrupted: true) }
+        }
     }
 
     /// DESIGN §8: the API takes JSON only, which also forces browsers into a CORS

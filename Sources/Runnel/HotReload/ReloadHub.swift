@@ -42,13 +42,14 @@ final class ReloadHub: Sendable {
 
     /// The `/__runnel/reload` response: a `hello` naming the instance, then each event.
     func response(heartbeat: Duration) -> Response {
-        let stream = subscribe()
         let hello = JSON.object([("type", .string("hello")), ("instance", .string(instance))]).text
         return Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
         ]) { writer in
+            // Subscribed only once the stream runs: a HEAD request never subscribes.
+            let stream = self.subscribe()
             try await withHeartbeat(writer, every: heartbeat) { writer in
                 try await writer.write(ServerSentEvent.data(hello))
                 for await event in stream {

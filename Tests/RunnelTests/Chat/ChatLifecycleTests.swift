@@ -1,4 +1,6 @@
+import ChatBackends
 import Foundation
+import HTTPServer
 @testable import Runnel
 import TestSupport
 import XCTest
@@ -25,6 +27,22 @@ final class ChatLifecycleTests: XCTestCase {
         XCTAssertEqual(turns.first?.message.content, "alpha beta gamma delta epsilon")
         XCTAssertEqual(turns.dropFirst().first?.interrupted, true, "the partial reply is kept, marked interrupted")
         XCTAssertEqual(turns.dropFirst().first?.message.content, "alpha ")
+    }
+
+    func testAReplyThatNeverStartsFreesItsConversation() async throws {
+        let conversations = ConversationStore()
+        var router = Router()
+        ChatAPI(backends: BackendSet([EchoBackend()], defaultName: "echo"), conversations: conversations, heartbeat: .seconds(15))
+            .install(into: &router)
+        let body = Array(#"{"message": "hi", "conversation_id": "never"}"#.utf8)
+        do {
+            let response = try await router.handle(Request(
+                head: RequestHead(method: .post, target: "/api/message", headers: ["Host": "h", "Content-Type": "application/json"]),
+                body: body))
+            XCTAssertEqual(response.status, .ok)
+            XCTAssertNil(conversations.begin("never"), "busy while the reply may still start")
+        }  // the response is dropped unsent, as when the client leaves before its head
+        XCTAssertNotNil(conversations.begin("never"), "freed")
     }
 
     func testResetForgetsTheConversation() throws {

@@ -114,6 +114,14 @@ final class HotReloadTests: XCTestCase {
         XCTAssertEqual(hub.subscriberCount, 1)
     }
 
+    func testHeadOnTheEventStreamSubscribesNothing() throws {
+        let client = try TestClient(port: port)
+        try client.send("HEAD /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(try client.readResponse(head: true).status, 200)
+        XCTAssertEqual(try client.readResponse().text, "ok\n")
+        XCTAssertEqual(app.reloadHub?.subscriberCount, 1, "only the test's own tab")
+    }
+
     func testClientScriptIsServed() throws {
         let client = try TestClient(port: port)
         try client.send("GET /__runnel/client.js HTTP/1.1\r\nHost: localhost\r\n\r\n")
