@@ -68,4 +68,41 @@ final class LimitsAndSmugglingTests: XCTestCase {
         XCTAssertTrue(client.isAtEOF)
         _ = server
     }
+
+    func testGarbageNeverTakesTheServerDown() throws {
+        let (_, port) = try startServer(makeTestRouter())
+        var generator = SeededGenerator(seed: 0x5EED)
+        let fragments = ["GET ", "POST ", "/echo", " HTTP/1.1", "\r\n", "Host: h", "Content-Length: ", "Transfer-Encoding: chunked",
+                         "\r\n\r\n", "ffffffff", "\u{0}", "\r", ":", " ", "0\r\n", "Expect: 100-continue"]
+        for _ in 0..<150 {
+            let client = try TestClient(port: port, timeout: .seconds(3))
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                if Bool.random(using: &generator) {
+                    bytes += Array(fragments.randomElement(using: &generator)!.utf8)
+                } else {
+                    bytes += (0..<Int.random(in: 1...16, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                }
+            }
+            try? client.send(bytes)
+            client.shutdownWrite()
+            _ = try? client.readToEnd()  // an answer or a close: either way the server decided
+        }
+        let client = try TestClient(port: port)
+        try client.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "hello", "still serving after garbage")
+    }
+}
+
+/// A deterministic random source (SplitMix64), so a failing input can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
