@@ -29,7 +29,7 @@ deps-test: deps
 	  python3 -m pip install -q selenium >/dev/null 2>&1 || python3 -m pip install -q --break-system-packages selenium >/dev/null; }
 
 deps-bench: deps
-	$(call need_deb,wrk nginx-light libcurl4-openssl-dev)
+	$(call need_deb,wrk nginx-light hyperfine libcurl4-openssl-dev)
 
 # --- the two commands ----------------------------------------------------------
 run: deps
