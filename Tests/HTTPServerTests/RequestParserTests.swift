@@ -96,8 +96,9 @@ final class RequestParserTests: XCTestCase {
     func testLimits() {
         assertRejected("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\n", 414, "long request line")
         assertRejected("GET / HTTP/1.1\r\nHost: h\r\nX: \(String(repeating: "a", count: 17000))\r\n\r\n", 431, "big header")
-        let many = (0..<101).map { "X-\($0): v\r\n" }.joined()
-        assertRejected("GET / HTTP/1.1\r\nHost: h\r\n\(many)\r\n", 431, "101 fields")
+        let hundred = (0..<99).map { "X-\($0): v\r\n" }.joined()
+        XCTAssertNoThrow(try events("GET / HTTP/1.1\r\nHost: h\r\n\(hundred)\r\n"), "100 fields are fine")
+        assertRejected("GET / HTTP/1.1\r\nHost: h\r\n\(hundred)X-Last: v\r\n\r\n", 431, "101 fields")
     }
 
     func testKeepAliveRules() throws {

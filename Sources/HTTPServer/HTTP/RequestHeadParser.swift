@@ -57,6 +57,9 @@ struct RequestHeadParser {
 
     private func makeHead(_ bytes: UnsafeBufferPointer<UInt8>, lines: [Range<Int>]) throws(HTTPParseError) -> RequestHead {
         guard let requestLine = lines.first else { throw .bad("empty request") }
+        if lines.count - 1 > limits.maxHeaderCount {
+            throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+        }
         var head = try parseRequestLine(bytes[requestLine])
         var headers = HTTPHeaders()
         for line in lines.dropFirst() {

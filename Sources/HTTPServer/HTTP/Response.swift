@@ -58,10 +58,14 @@ public protocol HTTPHandler: Sendable {
     func handle(_ request: Request) async throws -> Response
     /// The largest body this request may carry (413 beyond it), decided from its head.
     func maxBodySize(for head: RequestHead) -> Int
+    /// The response for an error the server raises after reading `head` but before the
+    /// handler runs (413, 408); nil: a plain-text one. The connection closes after it.
+    func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response?
 }
 
 extension HTTPHandler {
     public func maxBodySize(for head: RequestHead) -> Int { ServerConfiguration.defaultMaxBodySize }
+    public func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response? { nil }
 }
 
 /// An error a handler throws to answer with a status and a plain-text message.

@@ -28,8 +28,10 @@ public struct Router: HTTPHandler {
         routes[path, default: [:]][method] = Route(handler: handler, maxBodySize: maxBodySize)
     }
 
+    /// The route's limit; with no route for this request, the default, so the answer is
+    /// the 404 or 405 it deserves rather than a 413.
     public func maxBodySize(for head: RequestHead) -> Int {
-        route(for: head)?.maxBodySize ?? 0
+        route(for: head)?.maxBodySize ?? ServerConfiguration.defaultMaxBodySize
     }
 
     public func handle(_ request: Request) async throws -> Response {

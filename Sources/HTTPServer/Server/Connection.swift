@@ -45,13 +45,13 @@ struct Connection {
             do {
                 body = try await readBody(of: head, &buffer, &parser)
             } catch let error as HTTPError {
-                await sendError(error.status, error.message)
+                await sendError(error.status, error.message, head: head)
                 return
             } catch let error as HTTPParseError {
-                await sendError(error.status, error.message)
+                await sendError(error.status, error.message, head: head)
                 return
             } catch ReadFailure.requestTimedOut {
-                await sendError(.requestTimeout, "request body not received within \(configuration.bodyReadTimeout)")
+                await sendError(.requestTimeout, "request body not received within \(configuration.bodyReadTimeout)", head: head)
                 return
             } catch {
                 return
@@ -177,17 +177,24 @@ struct Connection {
         try await task.value
     }
 
-    private func sendError(_ status: HTTPStatus, _ message: String) async {
+    private func sendError(_ status: HTTPStatus, _ message: String, head: RequestHead? = nil) async {
+        let custom = head.flatMap { handler.errorResponse(status: status, message: message, for: $0) }
+        var body = Array((message + "\n").utf8)
+        var headers: HTTPHeaders = ["Content-Type": "text/plain; charset=utf-8"]
+        if let custom, case .bytes(let bytes) = custom.body {
+            body = bytes
+            headers = custom.headers
+        }
         let wire = ResponseHead.encode(
-            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
-            framing: .length(message.utf8.count + 1), version: .http1_1, keepAlive: false,
-            serverName: configuration.serverName) + Array((message + "\n").utf8)
+            status: status, headers: headers, framing: .length(body.count), version: .http1_1, keepAlive: false,
+            serverName: configuration.serverName) + body
         do {
             try await io.write(wire)
         } catch {
             return  // the client left before hearing why: nothing more to do
         }
-        configuration.accessLog?(AccessLogEntry(method: "-", target: "-", status: status.code, bytes: message.utf8.count + 1, duration: .zero))
+        configuration.accessLog?(AccessLogEntry(
+            method: head?.method.rawValue ?? "-", target: head?.target ?? "-", status: status.code, bytes: body.count, duration: .zero))
         await lingerBeforeClose()
     }
 

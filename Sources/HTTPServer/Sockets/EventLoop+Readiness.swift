@@ -5,7 +5,7 @@ import Glibc
 
 /// Registration of sockets and the waits for their readiness.
 extension EventLoop {
-    private enum Wake { case now, fail(SocketError), wait, waitAndWakeLoop }
+    private enum Wake { case now, fail(SocketError), cancelled, wait, waitAndWakeLoop }
 
     /// Starts watching `socket`. Its first wait returns at once if data already arrived.
     public func register(_ socket: Socket) throws(SocketError) {
@@ -26,6 +26,7 @@ extension EventLoop {
 
     /// Stops watching `socket` (call before closing it); pending waits fail with `.closed`.
     public func deregister(_ socket: Socket) {
+        // The descriptors stay open until deinit, so this is safe after the loop exited.
         epoll_ctl(epollFD, EPOLL_CTL_DEL, socket.fd, nil)
         let waiters = state.withLock { state -> [Waiter] in
             guard let registration = state.registrations.removeValue(forKey: socket.fd) else { return [] }
@@ -92,6 +93,8 @@ extension EventLoop {
                 defer { state.registrations[socket.fd] = registration }
                 if forWriting {
                     if registration.writeReady { registration.writeReady = false; return .now }
+                    // Cancelled before the wait was registered: the handler found nothing to end.
+                    if Task.isCancelled { return .cancelled }
                     registration.writer = Waiter(continuation: continuation, deadline: nil)
                     return .wait
                 }
@@ -113,6 +116,7 @@ extension EventLoop {
             switch wake {
             case .now: continuation.resume()
             case .fail(let error): continuation.resume(throwing: error)
+            case .cancelled: continuation.resume(throwing: CancellationError())
             case .wait: break
             case .waitAndWakeLoop: wakeThread()
             }

@@ -68,16 +68,25 @@ public final class EventLoop: TaskExecutor, Sendable {
     /// Runs `job` on this loop's thread, waking it if it sleeps in `epoll_wait`. After
     /// the loop has exited, jobs go to the global executor so no task is ever stranded.
     public func enqueue(_ job: consuming ExecutorJob) {
-        let exited = state.withLock { $0.exited }
-        if exited { return globalConcurrentExecutor.enqueue(job) }
         let unowned = UnownedJob(job)
-        let wake = state.withLock { state -> Bool in
+        enum Action { case none, wake, elsewhere }
+        let action = state.withLock { state -> Action in
+            if state.exited { return .elsewhere }
             state.jobs.append(unowned)
-            guard state.polling else { return false }
+            guard state.polling else { return .none }
             state.polling = false
-            return true
+            return .wake
         }
-        if wake { wakeThread() }
+        switch action {
+        case .none: break
+        case .wake: wakeThread()
+        case .elsewhere: globalConcurrentExecutor.enqueue(ExecutorJob(unowned))
+        }
+    }
+
+    deinit {
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
     }
 
     /// Stops the loop once its sockets are gone and its queued jobs have run.
@@ -103,11 +112,7 @@ public final class EventLoop: TaskExecutor, Sendable {
     private func runLoop() {
         let capacity = 512
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
-        defer {
-            events.deallocate()
-            Glibc.close(epollFD)
-            Glibc.close(wakeFD)
-        }
+        defer { events.deallocate() }
         let executor = asUnownedTaskExecutor()
         while true {
             let jobs = state.withLock { state -> [UnownedJob] in

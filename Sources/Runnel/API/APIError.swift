@@ -25,6 +25,20 @@ struct APIError: Error, Sendable {
                  message: "requests from origin \(origin) are not allowed; start runnel with --cors \(origin) to allow it")
     }
 
+    /// The code for an error the server itself raised, by status.
+    static func code(for status: HTTPStatus) -> String {
+        switch status.code {
+        case 400: return "invalid_request"
+        case 403: return "forbidden"
+        case 404: return "not_found"
+        case 405: return "method_not_allowed"
+        case 408: return "request_timeout"
+        case 413: return "body_too_large"
+        case 415: return "unsupported_media_type"
+        default: return status.code >= 500 ? "internal" : "bad_request"
+        }
+    }
+
     var response: Response {
         let body = JSON.object([("error", .object([("code", .string(code)), ("message", .string(message))]))])
         return Response(status: status, headers: ["Content-Type": "application/json"], body: body.bytes)

@@ -17,8 +17,40 @@ struct SecurityPolicy: HTTPHandler {
     func maxBodySize(for head: RequestHead) -> Int { next.maxBodySize(for: head) }
 
     func handle(_ request: Request) async throws -> Response {
-        if checksHost, let host = request.headers["Host"], !isAllowed(host: host) {
-            throw HTTPError(.forbidden, "host '\(host)' is not allowed; start runnel with --allowed-host \(Self.hostName(host)) to accept it")
+        var response: Response
+        do {
+            response = try await guarded(request)
+        } catch let error as HTTPError {
+            response = Self.response(for: error, path: request.path)
+        }
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+    }
+
+    /// Errors the server answers before a handler runs (413, 408), shaped like the rest:
+    /// JSON on the API (DESIGN §4).
+    func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response? {
+        var response = Self.response(for: HTTPError(status, message), path: head.path)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+    }
+
+    private static func response(for error: HTTPError, path: String) -> Response {
+        var response = path.hasPrefix("/api/")
+            ? APIError(status: error.status, code: APIError.code(for: error.status), message: error.message).response
+            : Response.text(error.message + "\n", status: error.status)
+        for field in error.headers { response.headers[field.name] = field.value }
+        return response
+    }
+
+    private func guarded(_ request: Request) async throws -> Response {
+        if checksHost {
+            guard let host = request.headers["Host"] else {
+                throw HTTPError(.forbidden, "a Host header is required")
+            }
+            guard isAllowed(host: host) else {
+                throw HTTPError(.forbidden, "host '\(host)' is not allowed; start runnel with --allowed-host \(Self.hostName(host)) to accept it")
+            }
         }
         let origin = request.headers["Origin"]
         let isAPI = request.path.hasPrefix("/api/")
@@ -48,8 +80,15 @@ struct SecurityPolicy: HTTPHandler {
 
     private func isAllowed(host: String) -> Bool {
         let name = Self.hostName(host).lowercased()
-        return Self.loopbackNames.contains(name) || name.hasSuffix(".localhost") || name.hasPrefix("127.")
+        return Self.loopbackNames.contains(name) || name.hasSuffix(".localhost") || Self.isLoopbackIPv4(name)
             || allowedHosts.contains(name)
+    }
+
+    /// A numeric IPv4 address in 127.0.0.0/8; a name such as `127.evil.example` is not one.
+    static func isLoopbackIPv4(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127"
+            && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
     }
 
     private func isSameOrigin(_ origin: String, host: String?) -> Bool {

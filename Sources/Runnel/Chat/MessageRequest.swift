@@ -26,11 +26,10 @@ struct MessageRequest: Sendable, Equatable {
         let decoded: Body
         do {
             decoded = try JSONDecoder().decode(Body.self, from: Data(body))
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw field == "delay_ms"
-                ? .invalidRequest("'delay_ms' must be a whole number from \(delayRange.lowerBound) to \(delayRange.upperBound)")
-                : .invalidRequest("'\(field)' must be a string")
+        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
+            throw fieldError(context.codingPath)
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw fieldError(context.codingPath)
         } catch DecodingError.typeMismatch {
             throw .invalidRequest("the body must be a JSON object")
         } catch {
@@ -49,6 +48,13 @@ struct MessageRequest: Sendable, Equatable {
         return MessageRequest(
             message: message, conversationID: decoded.conversation_id ?? defaultConversationID,
             backend: decoded.backend, delayMs: decoded.delay_ms)
+    }
+
+    private static func fieldError(_ path: [any CodingKey]) -> APIError {
+        let field = path.map(\.stringValue).joined(separator: ".")
+        return field == "delay_ms"
+            ? .invalidRequest("'delay_ms' must be a whole number from \(delayRange.lowerBound) to \(delayRange.upperBound)")
+            : .invalidRequest("'\(field)' must be a string")
     }
 
     static func isValidConversationID(_ id: String) -> Bool {

@@ -10,7 +10,9 @@ final class Pages: Sendable {
     let values: [String: TemplateValue]
     /// Trusted HTML put before `</body>` of every page (the hot-reload client in dev).
     let bodyEnd: String?
-    private let rendered = Mutex<[String: Asset]>([:])
+    /// Rendered pages, and a generation bumped by ``forget()``: a render that raced a
+    /// template change is not cached over the newer page.
+    private let rendered = Mutex<(pages: [String: Asset], generation: Int)>(([:], 0))
 
     init(templates: AssetStore, values: [String: TemplateValue], bodyEnd: String?) {
         self.templates = templates
@@ -21,7 +23,8 @@ final class Pages: Sendable {
     /// The page rendered from `file` (e.g. `index.html`), with `extra` values.
     func page(_ file: String, extra: [String: TemplateValue] = [:]) throws(TemplateError) -> Asset {
         let key = extra.isEmpty ? file : ""
-        if !key.isEmpty, let cached = rendered.withLock({ $0[key] }) { return cached }
+        let (cached, generation) = rendered.withLock { ($0.pages[key], $0.generation) }
+        if !key.isEmpty, let cached { return cached }
         guard let source = templates.asset(at: file) else {
             throw TemplateError(file: "Templates/\(file)", line: 1, message: "template not found")
         }
@@ -35,7 +38,9 @@ final class Pages: Sendable {
             }
         }
         let asset = Asset(path: file, bytes: Array(html.utf8))
-        if !key.isEmpty { rendered.withLock { $0[key] = asset } }
+        if !key.isEmpty {
+            rendered.withLock { if $0.generation == generation { $0.pages[key] = asset } }
+        }
         return asset
     }
 
@@ -54,6 +59,6 @@ final class Pages: Sendable {
     /// Drops the rendered pages (a template changed).
     func forget() {
         templates.invalidateAll()
-        rendered.withLock { $0 = [:] }
+        rendered.withLock { $0.pages = [:]; $0.generation += 1 }
     }
 }

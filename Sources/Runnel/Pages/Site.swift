@@ -13,7 +13,7 @@ struct Site: Sendable {
             do throws(TemplateError) {
                 return StaticFiles.serve(try pages.page("index.html"), for: request)
             } catch {
-                return Self.templateFailure(error)
+                return Self.templateFailure(error, reloads: reloadHub != nil)
             }
         }
         if let reloadHub {
@@ -40,9 +40,9 @@ struct Site: Sendable {
     }
 
     /// A broken template answers 500 with where it broke, escaped (the overlay says the same).
-    private static func templateFailure(_ error: TemplateError) -> Response {
+    private static func templateFailure(_ error: TemplateError, reloads: Bool) -> Response {
         let html = "<!doctype html><meta charset=utf-8><title>Template error</title><pre>Runnel: template error\n\n"
-            + TemplateValue.escapingHTML(error.description) + "</pre>\n" + ReloadClient.scriptTag
+            + TemplateValue.escapingHTML(error.description) + "</pre>\n" + (reloads ? ReloadClient.scriptTag : "")
         return Response(status: .internalServerError, headers: ["Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"],
                         body: Array(html.utf8))
     }

@@ -23,7 +23,9 @@ final class ChatErrorTests: XCTestCase {
     func testRequestErrors() throws {
         let (_, port) = try startRunnel()
         assertError(try post(port, body: "{not json"), 400, "invalid_json")
-        assertError(try post(port, body: "[1,2]"), 400, "invalid_request")
+        let notObject = try post(port, body: "[1,2]")
+        assertError(notObject, 400, "invalid_request")
+        XCTAssertTrue(notObject.text.contains("must be a JSON object"), notObject.text)
         assertError(try post(port, body: "{}"), 400, "invalid_request")
         assertError(try post(port, body: #"{"message": 42}"#), 400, "invalid_request")
         assertError(try post(port, body: #"{"message": "  "}"#), 400, "invalid_request")
@@ -39,7 +41,22 @@ final class ChatErrorTests: XCTestCase {
         let (_, port) = try startRunnel()
         let client = try TestClient(port: port)
         try client.send("POST /api/message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(2 << 20)\r\n\r\n")
-        XCTAssertEqual(try client.readResponse().status, 413)
+        let response = try client.readResponse()
+        assertError(response, 413, "body_too_large")
+    }
+
+    func testWrongMethodsAndPathsOnTheAPIAreJSON() throws {
+        let (_, port) = try startRunnel()
+        let put = try TestClient(port: port)
+        try put.send("PUT /api/message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        let response = try put.readResponse()
+        assertError(response, 405, "method_not_allowed")
+        XCTAssertEqual(response.header("Allow"), "POST")
+        let client = try TestClient(port: port)
+        try client.send("POST /api/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        let unknown = try client.readResponse()
+        assertError(unknown, 405, "method_not_allowed")  // unknown paths serve files: GET and HEAD only
+        XCTAssertEqual(unknown.header("Allow"), "GET, HEAD")
     }
 
     func testForeignOriginAndHostAreRefused() throws {
@@ -53,6 +70,13 @@ final class ChatErrorTests: XCTestCase {
         XCTAssertEqual(friend.header("Access-Control-Allow-Origin"), "http://friend.example")
         let rebound = try post(port, body: body, host: "attacker.example")
         XCTAssertEqual(rebound.status, 403, "DNS rebinding: a foreign Host is refused")
+        let lookalike = try post(port, body: body, headers: ["Content-Type": "application/json", "Origin": "http://127.evil.example:\(port)"],
+                                 host: "127.evil.example:\(port)")
+        XCTAssertEqual(lookalike.status, 403, "a name that merely starts with 127. is not loopback")
+        XCTAssertEqual(try post(port, body: body, host: "127.0.0.2:\(port)").status, 200, "any 127/8 address is loopback")
+        let hostless = try TestClient(port: port)
+        try hostless.send("GET /healthz HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(try hostless.readResponse().status, 403, "no Host, no answer on a loopback bind")
     }
 
     func testConcurrentReplyInOneConversationIs409() throws {
