@@ -1,7 +1,7 @@
 /// The media type of a static file, from its extension.
 enum ContentType {
     /// The `Content-Type` for `path`; text types carry `; charset=utf-8`, unknown extensions
-    /// are `application/octet-stream` (with the server's `nosniff`, never guessed as HTML).
+    /// are `application/octet-stream` (with the `X-Content-Type-Options: nosniff` every response carries, never guessed as HTML).
     static func of(path: String) -> String {
         let name = path.split(separator: "/").last ?? ""
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return fallback }
