@@ -70,6 +70,8 @@ final class StaticFilesTests: XCTestCase {
         let head = try get("/style.css", method: "HEAD")
         XCTAssertEqual(head.status, 200)
         XCTAssertEqual(head.header("Content-Type"), "text/css; charset=utf-8")
+        XCTAssertEqual(head.header("X-Content-Type-Options"), "nosniff")
+        XCTAssertEqual(try get("/nope").header("X-Content-Type-Options"), "nosniff", "error pages too")
         XCTAssertEqual(head.header("Content-Length"), String("body { color: black; }\n".utf8.count))
         XCTAssertEqual(try get("/style.css", method: "POST").status, 405)
     }
