@@ -79,7 +79,9 @@ struct SecurityPolicy: HTTPHandler {
     }
 
     private func isAllowed(host: String) -> Bool {
-        let name = Self.hostName(host).lowercased()
+        let exact = Self.hostName(host)
+        if Self.loopbackNames.contains(exact) { return true }  // the usual case, without lowercasing
+        let name = exact.lowercased()
         return Self.loopbackNames.contains(name) || name.hasSuffix(".localhost") || Self.isLoopbackIPv4(name)
             || allowedHosts.contains(name)
     }
@@ -98,8 +100,12 @@ struct SecurityPolicy: HTTPHandler {
 
     /// The name part of a Host header: without the port, IPv6 brackets kept.
     static func hostName(_ host: String) -> String {
-        if host.hasPrefix("["), let close = host.firstIndex(of: "]") { return String(host[...close]) }
-        return String(host.split(separator: ":", maxSplits: 1).first ?? "")
+        let bytes = host.utf8
+        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) {
+            return String(host[...close])
+        }
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return host }
+        return String(host[..<colon])
     }
 }
 

@@ -26,8 +26,8 @@ enum SafePath {
     /// ```
     static func relativePath(fromURLPath urlPath: String) -> Result<String, SafePathError> {
         var raw = Substring(urlPath)
-        if let end = raw.firstIndex(where: { $0 == "?" || $0 == "#" }) { raw = raw[..<end] }
-        guard raw.first == "/" else { return .failure(.badRequest) }
+        if let end = raw.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { raw = raw[..<end] }
+        guard raw.utf8.first == UInt8(ascii: "/") else { return .failure(.badRequest) }
         guard let decoded = percentDecoded(raw.utf8.dropFirst()) else { return .failure(.badRequest) }
         if decoded.isEmpty { return .success("") }
         guard !decoded.contains(0), !decoded.contains(UInt8(ascii: "\\")) else { return .failure(.badRequest) }
