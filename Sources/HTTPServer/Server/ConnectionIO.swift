@@ -1,14 +1,27 @@
 /// Reads and writes one connection's socket through the loop: try the syscall, and on
 /// "would block" suspend until epoll says ready. That loop *is* the backpressure: a
 /// writer whose client stops reading stays suspended, holding only what it tried to send.
+import Synchronization
+
 struct ConnectionIO: Sendable {
     let socket: Socket
     let loop: EventLoop
+    /// Whether the last read emptied the socket (it returned less than it asked for):
+    /// then the next read waits for epoll first, saving the `recv` that would only say
+    /// "would block" (one syscall of about four per keep-alive request). Edge-triggered
+    /// epoll reports any byte that arrives after that read, so nothing is missed.
+    private let drained = DrainedFlag()
     /// Bytes asked of the kernel per read; reads land on the stack, then in the buffer.
     static let readChunkBytes = 16 * 1024
 
+    init(socket: Socket, loop: EventLoop) {
+        self.socket = socket
+        self.loop = loop
+    }
+
     /// Appends at least one byte to `buffer`, waiting until `deadline` at most.
     func fill(_ buffer: inout ByteBuffer, deadline: ContinuousClock.Instant?) async throws {
+        if drained.take() { try await loop.waitReadable(socket, deadline: deadline) }
         while true {
             let result = withUnsafeTemporaryAllocation(byteCount: Self.readChunkBytes, alignment: 1) { scratch -> Result<Int, SocketError> in
                 do throws(SocketError) {
@@ -21,7 +34,11 @@ struct ConnectionIO: Sendable {
                     return .failure(error)
                 }
             }
-            if try result.get() > 0 { return }
+            let count = try result.get()
+            if count > 0 {
+                drained.set(count < Self.readChunkBytes)
+                return
+            }
             try await loop.waitReadable(socket, deadline: deadline)
         }
     }
@@ -45,4 +62,12 @@ struct ConnectionIO: Sendable {
             }
         }
     }
+}
+
+/// One connection's "the socket is empty" flag; touched only by that connection's task,
+/// atomic so the `Sendable` struct can carry it.
+private final class DrainedFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set(_ drained: Bool) { value.store(drained, ordering: .relaxed) }
+    func take() -> Bool { value.exchange(false, ordering: .relaxed) }
 }
