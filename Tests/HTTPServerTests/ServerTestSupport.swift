@@ -51,7 +51,7 @@ extension XCTestCase {
             Response(headers: ["Content-Type": "text/event-stream"]) { writer in
                 try await writer.write(ServerSentEvent.data("started"))
                 do {
-                    try await Task.sleep(for: .seconds(60))
+                    try await waitUntilCancelled()
                 } catch {
                     probe.cancelled.withLock { $0 = .now }
                     probe.cancelledExpectation.fulfill()
@@ -71,4 +71,13 @@ extension XCTestCase {
         }
         return router
     }
+}
+
+/// Suspends until the task is cancelled, then throws `CancellationError`: a producer
+/// whose backend never answers.
+func waitUntilCancelled() async throws {
+    let (never, continuation) = AsyncStream<Never>.makeStream()
+    for await _ in never {}  // an AsyncStream's iteration ends when its task is cancelled
+    continuation.finish()
+    throw CancellationError()
 }
