@@ -28,10 +28,8 @@ public struct GeminiBackend: ChatBackend {
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
-        let label = name
-        return EventStream.run(label: label) { [self] yield in
-            let call = try makeCall(request)
-            try await call.run(GeminiStreamInterpreter(label: label, secrets: call.secrets), yield: yield)
+        RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {
+            GeminiStreamInterpreter(label: $0, secrets: $1)
         }
     }
 

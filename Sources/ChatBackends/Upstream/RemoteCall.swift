@@ -110,3 +110,18 @@ struct RemoteCall: Sendable {
         return ChatBackendError(.upstreamProtocol, "\(label): expected an event stream but got a JSON response (does the server support streaming?)")
     }
 }
+
+extension RemoteCall {
+    /// The stream a remote backend returns: build the call for the request, run it, and
+    /// read the provider's events with the interpreter made for that call's secrets.
+    static func stream<Interpreter: UpstreamEventInterpreter>(
+        label: String,
+        call: @escaping @Sendable () throws(ChatBackendError) -> RemoteCall,
+        interpreter: @escaping @Sendable (_ label: String, _ secrets: [String]) -> Interpreter
+    ) -> AsyncThrowingStream<ChatEvent, Error> {
+        EventStream.run(label: label) { yield in
+            let remote = try call()
+            try await remote.run(interpreter(label, remote.secrets), yield: yield)
+        }
+    }
+}
