@@ -114,7 +114,7 @@ struct RemoteCall: Sendable {
 extension RemoteCall {
     /// The stream a remote backend returns: build the call for the request, run it, and
     /// read the provider's events with the interpreter made for that call's secrets.
-    static func stream<Interpreter: UpstreamEventInterpreter>(
+    static func stream<Interpreter: UpstreamEventInterpreter & SendableMetatype>(
         label: String,
         call: @escaping @Sendable () throws(ChatBackendError) -> RemoteCall,
         interpreter: @escaping @Sendable (_ label: String, _ secrets: [String]) -> Interpreter
