@@ -24,6 +24,7 @@ let chat = loadChat();
 let active = null; // { ctrl, msg } while a reply streams
 let lastStop = -Infinity;
 let leaving = false; // the page is unloading (reload, hot reload): a cut stream is not an error
+const metrics = { firstChunkPaintMs: null }; // ms from the latest reply's first chunk to its paint
 
 // ---- backends -------------------------------------------------------------------
 
@@ -180,9 +181,13 @@ async function reply(text) {
       for await (const ev of readEvents(res)) {
         if (!ev || typeof ev !== 'object') continue;
         if (typeof ev.chunk === 'string') {
-          msg.meta.first_chunk_ms ??= performance.now() - started;
+          const t = performance.now();
+          const first = msg.meta.first_chunk_ms == null;
+          if (first) msg.meta.first_chunk_ms = t - started;
           msg.text += ev.chunk;
           el.stream.appendData(ev.chunk);
+          // First chunk parsed → painted: a task queued from rAF runs after that frame's paint.
+          if (first) requestAnimationFrame(() => setTimeout(() => { metrics.firstChunkPaintMs = performance.now() - t; }));
           follow();
           saveChat(conv, true);
         } else if ('json_data' in ev) {
@@ -272,4 +277,4 @@ autosize();
 if (!matchMedia('(pointer: coarse)').matches) ui.input.focus();
 
 // For debugging from the console only.
-window.runnel = { get chat() { return chat; }, send, stop, newChat, regenerate, version: config.version };
+window.runnel = { get chat() { return chat; }, send, stop, newChat, regenerate, metrics, version: config.version };

@@ -282,6 +282,69 @@ def stream_is_progressive(p):
     return f"{len(lengths)} streaming samples, grew {growths} times"
 
 
+
+@test("first_chunk_paint")
+def first_chunk_paint(p):
+    # app.js records, for each reply's first chunk, performance.now() when the event is
+    # handled and again in a task queued from the next requestAnimationFrame (it runs once
+    # that frame, the one showing the appended text, has been painted).
+    p.open()
+    check(p.js("return window.runnel.metrics.firstChunkPaintMs;") is None, "a paint time before any reply")
+    p.send("How fast does the first chunk show?")
+    m = p.wait_reply("done")
+    check(m["text"].strip(), "the reply is empty")
+    ms = p.wait(lambda d: (v := p.js("return window.runnel.metrics.firstChunkPaintMs;")) is not None and [v], 5,
+                "window.runnel.metrics.firstChunkPaintMs was never set")[0]
+    check(isinstance(ms, (int, float)) and 0 <= ms <= 50, f"the first chunk was painted {ms} ms after it arrived")
+    return f"first chunk painted {ms:.1f} ms after it arrived"
+
+
+@test("long_reply_no_jank")
+def long_reply_no_jank(p):
+    p.open()
+    # Some history first (markdown, code, a JSON panel), so re-rendering it per chunk would cost.
+    p.send("How do I test a streaming parser?")
+    p.wait_reply("done", count=1)
+    p.send("/help")
+    p.wait_reply("done", count=2)
+    # Long tasks (> 50 ms of main thread work) from here on; takeRecords() picks up the
+    # entries not yet delivered when we read them.
+    p.js("""window.__longTasks = [];
+            const o = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); });
+            o.observe({ type: 'longtask', buffered: false });
+            window.__longTaskObserver = o;
+            setTimeout(() => { const t = performance.now(); while (performance.now() - t < 120); });""")
+    # A deliberate 120 ms busy loop proves the observer reports long tasks here (else 0 would prove nothing).
+    p.wait_js("window.__longTasks.length > 0", 5, "the longtask observer missed a deliberate 120 ms busy loop")
+    p.js("window.__longTasks = [];")
+    p.send("/long 2000")
+    p.wait_reply("streaming", 10, count=3)
+    # The earlier messages must stay untouched while the reply streams: same nodes, no mutations.
+    p.js("""const old = [...document.querySelectorAll('#messages > article')].slice(0, 4);
+            window.__history = { old, mutations: 0 };
+            const mo = new MutationObserver((r) => { window.__history.mutations += r.length; });
+            for (const a of old) mo.observe(a, { childList: true, subtree: true, characterData: true, attributes: true });""")
+    p.wait_js("document.querySelector('#messages > article:last-child').dataset.status === 'done'", 120,
+              "the /long 2000 reply never reached data-status=done")
+    # Let the final markdown render be painted before reading the long tasks.
+    p.js("window.__painted = false; requestAnimationFrame(() => setTimeout(() => { window.__painted = true; }));")
+    p.wait_js("window.__painted", 5, "no frame after the reply finished")
+    tasks = p.js("""const o = window.__longTaskObserver;
+                    for (const e of o.takeRecords()) window.__longTasks.push(e.duration);
+                    o.disconnect();
+                    return window.__longTasks;""")
+    history = p.js("return { kept: window.__history.old.every((a) => a.isConnected), n: window.__history.old.length,"
+                   " mutations: window.__history.mutations };")
+    words = p.js("""const body = [...document.querySelectorAll('#messages > article.assistant')].pop().querySelector('.body');
+                    return [window.runnel.chat.messages.at(-1).text.split(/\s+/).filter(Boolean).length,
+                            body.innerText.split(/\s+/).filter(Boolean).length];""")
+    worst = max(tasks, default=0)
+    check(history["n"] == 4 and history["kept"] and history["mutations"] == 0,
+          f"the history was re-rendered while streaming: {history}")
+    check(words == [2000, 2000], f"the final reply has {words[0]} words (rendered: {words[1]}), not 2000")
+    check(worst <= 100, f"a long task took {worst:.0f} ms (all: {[round(t) for t in tasks]})")
+    return f"{len(tasks)} long tasks > 50 ms, max {worst:.0f} ms"
+
 @test("markdown_code_json_meta")
 def markdown_code_json_meta(p):
     p.open()
