@@ -48,6 +48,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 LISTENING = re.compile(r"runnel: listening on http://127\.0\.0\.1:(\d+)/")
 POLL = 0.025  # WebDriverWait poll interval, seconds
+# What Chromium logs while the hot-reload EventSource retries against a stopped server.
+RELOAD_REFUSED = r"/__runnel/reload\b.*net::ERR_CONNECTION_REFUSED"
 
 
 class TestFailure(AssertionError):
@@ -75,17 +77,41 @@ class Server:
     def start(self, deadline_s=15.0):
         for folder in ("Frontend", "Templates"):
             shutil.copytree(REPO / folder, self.root / folder)
-        cmd = [self.binary, "--root", str(self.root), "--port", "0", "--backend", "mock",
+        try:
+            self._spawn(["--port", "0"], deadline_s)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
+
+    def restart(self, deadline_s=15.0):
+        """Stops the process (SIGTERM, waits for it to exit) and starts a new one on the same
+        port (--strict-port) over the same root; this handle then refers to the new process."""
+        port = self.port
+        status = self.halt()
+        self.output.append(f"(browser tests: runnel exited with status {status}; restarting on port {port})")
+        self.port = None
+        try:
+            self._spawn(["--port", str(port), "--strict-port"], deadline_s)
+        finally:
+            if self.port is None:
+                self.port = port  # keep the URL meaningful for the report
+        check(self.port == port, f"the restarted runnel listens on port {self.port}, not {port}")
+        return status
+
+    def _spawn(self, port_args, deadline_s):
+        cmd = [self.binary, "--root", str(self.root), *port_args, "--backend", "mock",
                "--mock-ttft-ms", "50", "--mock-delay-ms", "10", "--quiet"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, errors="replace")
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.lines = queue.Queue()  # this process's lines only
+        threading.Thread(target=self._pump, args=(self.proc, self.lines), daemon=True).start()
         end = time.monotonic() + deadline_s
         while self.port is None:
             left = end - time.monotonic()
             if left <= 0 or (self.proc.poll() is not None and self.lines.empty()):
                 exited = self.proc.poll()
-                self.stop()
+                self.halt()
                 why = (f"exited with status {exited}" if exited is not None
                        else f"was stopped after {deadline_s:.0f} s")
                 raise RuntimeError(f"runnel {why} without printing its listening line; its output:\n" + self.log())
@@ -98,13 +124,12 @@ class Server:
             m = LISTENING.search(line)
             if m:
                 self.port = int(m.group(1))
-        return self
 
-    def _pump(self):
-        for line in self.proc.stdout:
+    def _pump(self, proc, lines):
+        for line in proc.stdout:
             self.output.append(line.rstrip("\n"))
-            self.lines.put(line)
-        self.lines.put(None)
+            lines.put(line)
+        lines.put(None)
 
     @property
     def url(self):
@@ -117,7 +142,8 @@ class Server:
         lines = self.output if last is None else self.output[-last:]
         return "\n".join(lines) or "(no output)"
 
-    def stop(self):
+    def halt(self):
+        """Stops the process (SIGTERM, SIGKILL after 8 s) and keeps the root; its exit status."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -125,6 +151,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+        return self.proc.returncode if self.proc else None
+
+    def stop(self):
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -245,9 +275,11 @@ def write_file(path, text):
 TESTS = []
 
 
-def test(name, allow_failed_resources=False):
+def test(name, allow_failed_resources=False, allow_console=()):
+    """Registers a test. `allow_console`: regexes; SEVERE console entries matching one are
+    expected for this test (the final check ignores them)."""
     def register(fn):
-        TESTS.append((name, fn, allow_failed_resources))
+        TESTS.append((name, fn, allow_failed_resources, tuple(re.compile(r) for r in allow_console)))
         return fn
     return register
 
@@ -689,20 +721,47 @@ def keyboard_enter_and_shift_enter(p):
     check(len(p.messages()) == 4, f"messages: {[m['role'] for m in p.messages()]}")
 
 
+# Registered last: it replaces the harness's server process (same handle, root and port;
+# the final cleanup stops the new one), so every earlier test runs against the original.
+@test("server_restart_reloads_tab", allow_console=(RELOAD_REFUSED,))
+def server_restart_reloads_tab(p):
+    p.open()
+    p.send("before the restart")
+    p.wait_reply("done")
+    before = p.messages()
+    old = p.js("return window.__runnelReload.instance;")
+    p.js("window.__marker = 1;")
+    status = p.server.restart()
+    # EventSource retries by itself (~3 s); the new process's hello names another instance.
+    p.wait_reloaded(20)
+    new = p.js("return window.__runnelReload.instance;")
+    check(new and new != old, f"the reloaded tab reports instance {new!r} (before the restart: {old!r})")
+    after = p.messages()
+    check(after == before, f"the conversation was not restored:\nbefore {before}\nafter  {after}")
+    check(p.js("return document.getElementById('empty').hidden;"), "the empty state shows over a restored chat")
+    # The new process answers.
+    p.send("after the restart")
+    m = p.wait_reply("done", count=2)
+    check("after the restart" in m["text"], f"the reply from the new server: {m['text'][:200]!r}")
+    return f"old runnel exited with status {status}; tab reloaded onto the new instance"
+
+
 # ---- the runner ------------------------------------------------------------------------
 
-def console_problems(entries, allow_failed_resources):
+def console_problems(entries, allow_failed_resources, allow_console=()):
     bad = []
     for e in entries:
         if e.get("level") != "SEVERE":
             continue
         if allow_failed_resources and "Failed to load resource" in e.get("message", ""):
             continue
+        if any(r.search(e.get("message", "")) for r in allow_console):
+            continue
         bad.append(e.get("message", str(e)))
     return bad
 
 
-def run_one(server, name, fn, allow_failed_resources, verbose):
+def run_one(server, name, fn, allow_failed_resources, allow_console, verbose):
     """Runs one test in a fresh browser: (error or None, seconds, note, console lines)."""
     driver = None
     started = time.monotonic()
@@ -714,7 +773,7 @@ def run_one(server, name, fn, allow_failed_resources, verbose):
         note = fn(page)
         entries = page.console()
         lines = [f"{e['level']} {e['message']}" for e in entries]
-        bad = console_problems(entries, allow_failed_resources)
+        bad = console_problems(entries, allow_failed_resources, allow_console)
         if bad:
             raise TestFailure("SEVERE console entries:\n  " + "\n  ".join(bad))
     except Exception as exc:  # a failed check, a timeout, a dead browser: all fail the test
@@ -760,8 +819,8 @@ def main():
     print(f"browser tests: runnel at {server.url} (root {server.root}), {len(tests)} tests")
     passed = failed = 0
     try:
-        for name, fn, allow in tests:
-            error, secs, note, console = run_one(server, name, fn, allow, args.verbose)
+        for name, fn, allow, allow_console in tests:
+            error, secs, note, console = run_one(server, name, fn, allow, allow_console, args.verbose)
             if error is None:
                 passed += 1
                 print(f"  ok    {name:38} {secs:6.2f} s" + (f"  ({note})" if note else ""), flush=True)
