@@ -378,7 +378,7 @@ s_idle() {
   GOAL="<= 16 KiB per connection"
   start_runnel idle --root "$TMP/site" --backend echo --quiet || die "$START_ERR"
   echo "  server: dev mode, hot reload on (the watcher included)"
-  run_client "$FIGURE" "$GOAL" 90 idle.py --port "$RPORT" --pid "$RPID" --connections 5000 --cpu-seconds 5
+  run_client "$FIGURE" "$GOAL" 90 idle.py --port "$RPORT" --pid "$RPID" --connections 10000 --cpu-seconds 5
 }
 
 # --- 6. startup -----------------------------------------------------------------------
