@@ -50,10 +50,16 @@ public struct RequestHead: Sendable, Equatable {
 public struct Request: Sendable {
     public var head: RequestHead
     public var body: [UInt8]
+    /// The values of a route's `{name}` segments, set by the ``Router``.
+    public var parameters: [String: String] = [:]
+    /// The executor of the connection (its event loop): work a handler starts for this
+    /// request, and that outlives it, runs best there, next to the socket.
+    public var executor: (any TaskExecutor)?
 
-    public init(head: RequestHead, body: [UInt8] = []) {
+    public init(head: RequestHead, body: [UInt8] = [], executor: (any TaskExecutor)? = nil) {
         self.head = head
         self.body = body
+        self.executor = executor
     }
 
     public var method: HTTPMethod { head.method }

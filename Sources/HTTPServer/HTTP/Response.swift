@@ -38,7 +38,12 @@ public enum ResponseBody: Sendable {
 }
 
 /// Where a streamed body goes. `write` returns once the bytes are in the kernel and
-/// suspends while the socket is full (backpressure); it throws once the client has gone.
+/// suspends while the socket is full (backpressure); it throws once the client has gone,
+/// or when a write makes no progress for the server's write timeout.
+///
+/// A producer runs exactly once per response, even when the client left before the head
+/// went out or asked with `HEAD` (its writes then throw at once), so whatever it owns is
+/// released in one place: when it returns.
 public protocol ResponseBodyWriter: Sendable {
     /// Sends `bytes` as the next piece of the body, at once (no buffering).
     func write(_ bytes: [UInt8]) async throws
@@ -81,4 +86,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(status): \(message)" }
+}
+
+/// The writer a producer gets when its body can never be sent: every write throws.
+struct ClosedBodyWriter: ResponseBodyWriter {
+    func write(_ bytes: [UInt8]) async throws { throw SocketError.disconnected }
+    var isShuttingDown: Bool { false }
 }

@@ -56,7 +56,7 @@ struct Connection {
             } catch {
                 return
             }
-            let response = await respond(to: Request(head: head, body: body))
+            let response = await respond(to: Request(head: head, body: body, executor: io.loop))
             let keepAlive = head.keepAlive && !registry.isShuttingDown
                 && !response.headers.contains("Connection", token: "close")
             guard let bytes = await write(response, for: head, keepAlive: keepAlive) else { return }
@@ -148,12 +148,20 @@ struct Connection {
                 return sendsBody ? bytes.count : 0
             case .stream(let producer):
                 let chunked = head.version == .http1_1
-                try await io.write(ResponseHead.encode(
-                    status: response.status, headers: response.headers,
-                    framing: sendsBody ? (chunked ? .chunked : .untilClose) : .none,
-                    version: head.version, keepAlive: keepAlive && (chunked || !sendsBody),
-                    serverName: configuration.serverName))
-                guard sendsBody else { return 0 }
+                do {
+                    try await io.write(ResponseHead.encode(
+                        status: response.status, headers: response.headers,
+                        framing: sendsBody ? (chunked ? .chunked : .untilClose) : .none,
+                        version: head.version, keepAlive: keepAlive && (chunked || !sendsBody),
+                        serverName: configuration.serverName))
+                } catch {
+                    try? await producer(ClosedBodyWriter())
+                    throw error
+                }
+                guard sendsBody else {
+                    try? await producer(ClosedBodyWriter())
+                    return 0
+                }
                 let writer = StreamWriter(io: io, chunked: chunked, registry: registry)
                 try await stream(producer, to: writer)
                 try await writer.finish()

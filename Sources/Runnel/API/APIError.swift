@@ -6,6 +6,8 @@ struct APIError: Error, Sendable {
     let status: HTTPStatus
     let code: String
     let message: String
+    /// More fields of the error object, after `code` and `message`.
+    var details: [(String, JSON)] = []
 
     static func invalidJSON(_ message: String) -> APIError { APIError(status: .badRequest, code: "invalid_json", message: message) }
     static func invalidRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "invalid_request", message: message) }
@@ -13,10 +15,18 @@ struct APIError: Error, Sendable {
         APIError(status: .badRequest, code: "unknown_backend",
                  message: "no backend named '\(name)'; configured: \(known.joined(separator: ", "))")
     }
-    static func conversationBusy(_ id: String) -> APIError {
+    static func conversationBusy(_ id: String, reply: String) -> APIError {
         APIError(status: .conflict, code: "conversation_busy",
-                 message: "a reply for conversation '\(id)' is still streaming; wait for it or stop it first")
+                 message: "a reply for conversation '\(id)' is still streaming; follow it at /api/replies/\(reply)/events or stop it first",
+                 details: [("reply_id", .string(reply))])
     }
+    static let invalidReplyID = APIError(
+        status: .badRequest, code: "invalid_reply_id", message: "a reply id is \(ReplyID.length) lowercase hex digits")
+    static let replyNotFound = APIError(
+        status: .notFound, code: "reply_not_found",
+        message: "no such reply: it never existed, or it finished more than \(ReplyRegistry.retention) ago")
+    static let conversationNotFound = APIError(
+        status: .notFound, code: "conversation_not_found", message: "no such conversation (it may have expired)")
     static let unsupportedMediaType = APIError(
         status: .unsupportedMediaType, code: "unsupported_media_type",
         message: "send the body as JSON with 'Content-Type: application/json'")
@@ -40,7 +50,7 @@ struct APIError: Error, Sendable {
     }
 
     var response: Response {
-        let body = JSON.object([("error", .object([("code", .string(code)), ("message", .string(message))]))])
+        let body = JSON.object([("error", .object([("code", .string(code)), ("message", .string(message))] + details))])
         return Response(status: status, headers: ["Content-Type": "application/json"], body: body.bytes)
     }
 }

@@ -18,6 +18,7 @@ public final class RunnelApp: Sendable {
     /// The names of the configured backends, default first.
     public let backendNames: [String]
     let conversations: ConversationStore
+    let replies = ReplyRegistry()
     let reloadHub: ReloadHub?
     private let server: HTTPServer
     private let watcher: DevReloader?
@@ -58,17 +59,19 @@ public final class RunnelApp: Sendable {
             "backends": .json(backends.backendsJSON.text),
         ], bodyEnd: hotReload ? ReloadClient.scriptTag : nil)
 
+        let isLoopback = SecurityPolicy.loopbackNames.contains(configuration.host) || SecurityPolicy.isLoopbackIPv4(configuration.host)
         var router = Router()
         router.add(.get, "/healthz") { _ in .text("ok\n") }
-        ChatAPI(backends: backends, conversations: conversations, heartbeat: configuration.heartbeat)
+        ChatAPI(backends: backends, conversations: conversations, replies: replies, replySettings: configuration.replies,
+                heartbeat: configuration.heartbeat, sharesDefaultConversation: isLoopback)
             .install(into: &router)
+        ReplyAPI(replies: replies, heartbeat: configuration.heartbeat).install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)
 
         var serverConfiguration = configuration.server
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port
-        let isLoopback = SecurityPolicy.loopbackNames.contains(configuration.host) || SecurityPolicy.isLoopbackIPv4(configuration.host)
         server = HTTPServer(configuration: serverConfiguration, handler: SecurityPolicy(
             next: router, allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
             corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback))
@@ -103,11 +106,13 @@ public final class RunnelApp: Sendable {
     /// The bound port, once started.
     public var port: Int? { server.port }
 
-    /// Graceful shutdown: reload streams end at once, chat streams get the grace period.
+    /// Graceful shutdown: reload streams end at once, chat streams get the grace period;
+    /// then every reply still going (a resumable one with no reader) ends too.
     public func shutdown() async {
         watcher?.stop()
         reloadHub?.finishAll()
         await server.shutdown()
+        for reply in replies.inFlight { reply.end(.shuttingDown) }
     }
 
     public func waitUntilStopped() async { await server.waitUntilStopped() }

@@ -37,6 +37,8 @@ public struct RunnelConfiguration: Sendable {
     /// Echo pacing between words when a request sets none.
     public var echoDelayMs = 0
     public var conversationLimits = ConversationLimits()
+    /// The cap of a reply's log and how long a resumable reply goes on with no reader.
+    public var replies = ReplyLimits()
     /// Window in which file changes are coalesced into one reload event.
     public var reloadCoalesce: Duration = .milliseconds(20)
     /// The HTTP server's limits and timeouts (host and port are taken from above).
@@ -55,6 +57,17 @@ public struct ConversationLimits: Sendable {
     public var maxBytes = 1 << 20
     /// A conversation untouched this long is forgotten.
     public var idleExpiry: Duration = .seconds(3600)
+
+    public init() {}
+}
+
+/// Bounds of a reply (README "Replies"), each a command-line option.
+public struct ReplyLimits: Sendable {
+    /// Bytes of events one reply may hold (`--max-reply-bytes`); past it the reply ends
+    /// with an `error` event `reply_too_large`.
+    public var maxBytes = 2 << 20
+    /// How long a resumable reply goes on with no reader (`--reply-grace-seconds`).
+    public var grace: Duration = .seconds(30)
 
     public init() {}
 }

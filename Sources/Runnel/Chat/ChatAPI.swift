@@ -1,18 +1,23 @@
 import ChatBackends
 import Foundation
 import HTTPServer
-import Synchronization
 
-/// The chat routes: `POST /api/message` (the stream), `GET /api/backends`,
-/// `POST /api/reset` (DESIGN §3, §4).
+/// The chat routes (README "The wire format"): `POST /api/message` starts a reply and
+/// streams it, `GET /api/conversations/{id}` tells what a page needs to rebuild a chat,
+/// `GET /api/backends`, `POST /api/reset`. The reply routes are ``ReplyAPI``'s.
 struct ChatAPI: Sendable {
     /// Largest request body of the API routes: 413 beyond it.
     static let maxBodySize = 1 << 20
 
     let backends: BackendSet
     let conversations: ConversationStore
+    let replies: ReplyRegistry
+    let replySettings: Reply.Settings
     /// Silence after which a `: ping` comment keeps proxies from closing the stream.
     let heartbeat: Duration
+    /// Whether a request without `conversation_id` continues the shared `default` one
+    /// (loopback: one user); on a public bind each such request starts a private one.
+    let sharesDefaultConversation: Bool
 
     func install(into router: inout Router) {
         router.add(.post, "/api/message", maxBodySize: Self.maxBodySize) { request in
@@ -25,6 +30,9 @@ struct ChatAPI: Sendable {
         router.add(.post, "/api/reset", maxBodySize: Self.maxBodySize) { request in
             answering { () throws(APIError) in try reset(request) }
         }
+        router.add(.get, "/api/conversations/{id}") { request in
+            answering { () throws(APIError) in try conversation(request.parameters["id"] ?? "") }
+        }
     }
 
     private func answering(_ body: () throws(APIError) -> Response) -> Response {
@@ -33,25 +41,43 @@ struct ChatAPI: Sendable {
 
     private func message(_ request: Request) throws(APIError) -> Response {
         try Self.requireJSON(request)
-        let message = try MessageRequest.parse(request.body)
+        var message = try MessageRequest.parse(request.body)
         guard let backend = backends.backend(named: message.backend) else {
             throw .unknownBackend(message.backend ?? backends.defaultName, known: backends.names)
         }
-        guard let ticket = conversations.begin(message.conversationID) else {
-            throw .conversationBusy(message.conversationID)
+        if !message.namesConversation && !sharesDefaultConversation {
+            message.conversationID = "c_" + ReplyID.make()
         }
-        let stream = ChatStream(
-            backend: backend, request: message, ticket: ticket, conversations: conversations,
-            heartbeat: heartbeat)
-        let unfinished = UnfinishedReply(ticket: ticket, conversations: conversations)
-        return Response(status: .ok, headers: [
-            "Content-Type": "text/event-stream; charset=utf-8",
-            "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no",
-        ]) { writer in
-            unfinished.started()
-            try await stream.run(writer)
+        let id = ReplyID.make()
+        let ticket: ConversationStore.Ticket
+        switch conversations.begin(message.conversationID, reply: id) {
+        case .ticket(let begun): ticket = begun
+        case .busy(let streaming): throw .conversationBusy(message.conversationID, reply: streaming)
         }
+        let reply = Reply(
+            id: id, ticket: ticket, message: message.message, resumable: message.resumable, backend: backend,
+            settings: replySettings, conversations: conversations, onEnd: { [replies] in replies.retire($0) })
+        replies.add(reply)
+        let reader = ReplyReader.attach(reply, after: 0, ids: message.resumable, heartbeat: heartbeat)
+        let history = ticket.history + [ChatMessage(role: .user, content: message.message)]
+        reply.start(backend, request: ChatRequest(messages: history, system: nil, delayMs: message.delayMs), executor: request.executor)
+        return ReplyAPI.eventStream(reader)
+    }
+
+    private func conversation(_ id: String) throws(APIError) -> Response {
+        guard MessageRequest.isValidConversationID(id) else { throw .invalidRequest("invalid conversation id") }
+        guard let snapshot = conversations.snapshot(of: id) else { throw .conversationNotFound }
+        let messages = snapshot.turns.map { turn -> JSON in
+            var fields: [(String, JSON)] = [("role", .string(turn.message.role.rawValue)), ("content", .string(turn.message.content))]
+            if turn.interrupted { fields.append(("interrupted", .bool(true))) }
+            return .object(fields)
+        }
+        var inFlight = JSON.null
+        if let replyID = snapshot.reply, let reply = replies.reply(replyID) {
+            inFlight = .object([("id", .string(reply.id)), ("message", .string(reply.message)), ("backend", .string(reply.backendName))])
+        }
+        let body = JSON.object([("conversation_id", .string(id)), ("messages", .array(messages)), ("reply", inFlight)])
+        return Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"], body: body.bytes)
     }
 
     private func reset(_ request: Request) throws(APIError) -> Response {
@@ -69,27 +95,8 @@ struct ChatAPI: Sendable {
         return Response(status: .noContent)
     }
 
-    /// Frees a conversation whose reply never started (the client left before the
-    /// response head went out): the stream closure is dropped unrun, and with it this.
-    private final class UnfinishedReply: Sendable {
-        private let ticket: ConversationStore.Ticket
-        private let conversations: ConversationStore
-        private let running = Atomic<Bool>(false)
-
-        init(ticket: ConversationStore.Ticket, conversations: ConversationStore) {
-            self.ticket = ticket
-            self.conversations = conversations
-        }
-
-        func started() { running.store(true, ordering: .relaxed) }
-
-        deinit {
-            if !running.load(ordering: .relaxed) { conversations.finish(ticket, user: "", reply: "", interrupted: true) }
-        }
-    }
-
-    /// DESIGN §8: the API takes JSON only, which also forces browsers into a CORS
-    /// preflight for any cross-site request.
+    /// The API takes JSON only, which also forces browsers into a CORS preflight for any
+    /// cross-site request (README "Security defaults").
     static func requireJSON(_ request: Request) throws(APIError) {
         let type = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/json" else { throw .unsupportedMediaType }

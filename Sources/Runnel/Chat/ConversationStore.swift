@@ -22,7 +22,9 @@ final class ConversationStore: Sendable {
         var turns: [Turn] = []
         var bytes = 0
         var lastUsed: ContinuousClock.Instant
-        var busy = false
+        /// The reply streaming for it, if any: one at a time.
+        var reply: String?
+        var busy: Bool { reply != nil }
         /// Changes on reset, so a reply that finishes after a reset is not recorded.
         var generation: Int
         /// This conversation's latest entry in the recency queue.
@@ -49,23 +51,35 @@ final class ConversationStore: Sendable {
 
     init(limits: Limits = Limits()) { self.limits = limits }
 
-    /// Marks `id` busy and returns its history; nil if a reply for it is streaming.
-    func begin(_ id: String, now: ContinuousClock.Instant = .now) -> Ticket? {
+    /// What ``begin(_:reply:now:)`` gives: the ticket, or the reply already streaming.
+    enum Begun: Sendable {
+        case ticket(Ticket)
+        case busy(reply: String)
+
+        var ticket: Ticket? {
+            if case .ticket(let ticket) = self { return ticket }
+            return nil
+        }
+    }
+
+    /// Marks `id` busy with `reply` and returns its history, unless a reply for it is
+    /// already streaming.
+    func begin(_ id: String, reply: String = "", now: ContinuousClock.Instant = .now) -> Begun {
         state.withLock { state in
             Self.expire(&state, now: now, after: limits.idleExpiry)
             if var conversation = state.conversations[id] {
-                guard !conversation.busy else { return nil }
-                conversation.busy = true
+                if let streaming = conversation.reply { return .busy(reply: streaming) }
+                conversation.reply = reply
                 conversation.lastUsed = now
                 state.conversations[id] = conversation
                 Self.touch(id, in: &state)
-                return Ticket(id: id, generation: conversation.generation, history: conversation.turns.map(\.message))
+                return .ticket(Ticket(id: id, generation: conversation.generation, history: conversation.turns.map(\.message)))
             }
             if state.conversations.count >= limits.maxConversations { Self.evictOldest(&state) }
             state.generation += 1
-            state.conversations[id] = Conversation(lastUsed: now, busy: true, generation: state.generation)
+            state.conversations[id] = Conversation(lastUsed: now, reply: reply, generation: state.generation)
             Self.touch(id, in: &state)
-            return Ticket(id: id, generation: state.generation, history: [])
+            return .ticket(Ticket(id: id, generation: state.generation, history: []))
         }
     }
 
@@ -74,7 +88,7 @@ final class ConversationStore: Sendable {
     func finish(_ ticket: Ticket, user: String, reply: String, interrupted: Bool) {
         state.withLock { state in
             guard var conversation = state.conversations[ticket.id], conversation.generation == ticket.generation else { return }
-            conversation.busy = false
+            conversation.reply = nil
             conversation.lastUsed = .now
             if !reply.isEmpty {
                 conversation.turns.append(Turn(message: ChatMessage(role: .user, content: user), interrupted: false))
@@ -95,6 +109,14 @@ final class ConversationStore: Sendable {
     /// The turns of `id`, oldest first (for tests and diagnostics).
     func turns(of id: String) -> [Turn] {
         state.withLock { $0.conversations[id]?.turns ?? [] }
+    }
+
+    /// The turns of `id` and the reply streaming for it; nil for an unknown conversation.
+    func snapshot(of id: String) -> (turns: [Turn], reply: String?)? {
+        state.withLock { state in
+            guard let conversation = state.conversations[id] else { return nil }
+            return (conversation.turns, conversation.reply)
+        }
     }
 
     var count: Int { state.withLock { $0.conversations.count } }

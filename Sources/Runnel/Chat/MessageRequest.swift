@@ -1,7 +1,7 @@
 import Foundation
 
 /// The body of `POST /api/message`, validated (DESIGN §4):
-/// `{"message": "...", "conversation_id": "...", "backend": "...", "delay_ms": 0}`.
+/// `{"message": "...", "conversation_id": "...", "backend": "...", "delay_ms": 0, "resumable": false}`.
 struct MessageRequest: Sendable, Equatable {
     /// Longest conversation id, and its alphabet, so ids are safe in logs and keys.
     static let maxConversationIDLength = 128
@@ -11,15 +11,20 @@ struct MessageRequest: Sendable, Equatable {
     static let delayRange = 0...60_000
 
     let message: String
-    let conversationID: String
+    var conversationID: String
     let backend: String?
     let delayMs: Int?
+    /// The reply goes on when its reader leaves, for a reload to pick it up (README "Replies").
+    var resumable = false
+    /// Whether the request named its conversation.
+    var namesConversation = true
 
     private struct Body: Decodable {
         let message: String?
         let conversation_id: String?
         let backend: String?
         let delay_ms: Int?
+        let resumable: Bool?
     }
 
     static func parse(_ body: [UInt8]) throws(APIError) -> MessageRequest {
@@ -47,14 +52,17 @@ struct MessageRequest: Sendable, Equatable {
         }
         return MessageRequest(
             message: message, conversationID: decoded.conversation_id ?? defaultConversationID,
-            backend: decoded.backend, delayMs: decoded.delay_ms)
+            backend: decoded.backend, delayMs: decoded.delay_ms, resumable: decoded.resumable ?? false,
+            namesConversation: decoded.conversation_id != nil)
     }
 
     private static func fieldError(_ path: [any CodingKey]) -> APIError {
         let field = path.map(\.stringValue).joined(separator: ".")
-        return field == "delay_ms"
-            ? .invalidRequest("'delay_ms' must be a whole number from \(delayRange.lowerBound) to \(delayRange.upperBound)")
-            : .invalidRequest("'\(field)' must be a string")
+        switch field {
+        case "delay_ms": return .invalidRequest("'delay_ms' must be a whole number from \(delayRange.lowerBound) to \(delayRange.upperBound)")
+        case "resumable": return .invalidRequest("'resumable' must be true or false")
+        default: return .invalidRequest("'\(field)' must be a string")
+        }
     }
 
     static func isValidConversationID(_ id: String) -> Bool {

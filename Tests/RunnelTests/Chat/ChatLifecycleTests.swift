@@ -29,20 +29,16 @@ final class ChatLifecycleTests: XCTestCase {
         XCTAssertEqual(turns.dropFirst().first?.message.content, "alpha ")
     }
 
-    func testAReplyThatNeverStartsFreesItsConversation() async throws {
-        let conversations = ConversationStore()
-        var router = Router()
-        ChatAPI(backends: BackendSet([EchoBackend()], defaultName: "echo"), conversations: conversations, heartbeat: .seconds(15))
-            .install(into: &router)
-        let body = Array(#"{"message": "hi", "conversation_id": "never"}"#.utf8)
-        do {
-            let response = try await router.handle(Request(
-                head: RequestHead(method: .post, target: "/api/message", headers: ["Host": "h", "Content-Type": "application/json"]),
-                body: body))
-            XCTAssertEqual(response.status, .ok)
-            XCTAssertNil(conversations.begin("never"), "busy while the reply may still start")
-        }  // the response is dropped unsent, as when the client leaves before its head
-        XCTAssertNotNil(conversations.begin("never"), "freed")
+    func testAClientThatLeavesAtOnceFreesItsConversation() throws {
+        let (app, port) = try startRunnel()
+        let client = try TestClient(port: port)
+        try client.postMessage(["message": "/hang", "conversation_id": "never"])
+        client.abort()  // gone before reading anything: the reply's one reader runs, fails, and leaves
+        XCTAssertTrue(eventually {
+            guard let snapshot = app.conversations.snapshot(of: "never") else { return false }
+            return snapshot.reply == nil
+        }, "freed once the server saw the request and the client gone")
+        XCTAssertEqual(try chat(port: port, ["message": "again", "backend": "echo", "conversation_id": "never"]).response.status, 200)
     }
 
     func testResetForgetsTheConversation() throws {
@@ -105,15 +101,15 @@ final class ChatLifecycleTests: XCTestCase {
         limits.maxConversations = 3
         let store = ConversationStore(limits: limits)
         for id in ["a", "b", "c", "a"] {
-            store.finish(store.begin(id)!, user: "u", reply: "r", interrupted: false)
+            store.finish(store.begin(id).ticket!, user: "u", reply: "r", interrupted: false)
         }
-        let busy = store.begin("b")!  // b is streaming: in use, so not evictable
-        store.finish(store.begin("d")!, user: "u", reply: "r", interrupted: false)
+        let busy = store.begin("b").ticket!  // b is streaming: in use, so not evictable
+        store.finish(store.begin("d").ticket!, user: "u", reply: "r", interrupted: false)
         XCTAssertTrue(store.turns(of: "c").isEmpty, "c was the least recently used idle one")
         XCTAssertFalse(store.turns(of: "a").isEmpty)
         XCTAssertFalse(store.turns(of: "b").isEmpty)
         store.finish(busy, user: "u", reply: "r", interrupted: false)
-        for index in 0..<10_000 { store.finish(store.begin("x\(index)")!, user: "u", reply: "r", interrupted: false) }
+        for index in 0..<10_000 { store.finish(store.begin("x\(index)").ticket!, user: "u", reply: "r", interrupted: false) }
         XCTAssertEqual(store.count, 3, "bounded under churn")
     }
 
@@ -124,21 +120,21 @@ final class ChatLifecycleTests: XCTestCase {
         limits.idleExpiry = .seconds(60)
         let store = ConversationStore(limits: limits)
         for index in 0..<5 {
-            let ticket = store.begin("c\(index)")!
+            let ticket = store.begin("c\(index)").ticket!
             store.finish(ticket, user: "u", reply: "a", interrupted: false)
         }
         XCTAssertEqual(store.count, 3, "least recently used evicted")
         XCTAssertTrue(store.turns(of: "c0").isEmpty)
         for turn in 0..<5 {
-            let ticket = store.begin("c4")!
+            let ticket = store.begin("c4").ticket!
             store.finish(ticket, user: "u\(turn)", reply: "a\(turn)", interrupted: false)
         }
         XCTAssertEqual(store.turns(of: "c4").map(\.message.content), ["u3", "a3", "u4", "a4"], "oldest exchanges dropped")
-        let busy = store.begin("c4")
+        let busy = store.begin("c4").ticket
         XCTAssertNotNil(busy)
-        XCTAssertNil(store.begin("c4"), "one reply at a time")
+        XCTAssertNil(store.begin("c4").ticket, "one reply at a time")
         let later = ContinuousClock.now + .seconds(120)
         store.finish(busy!, user: "x", reply: "", interrupted: true)
-        XCTAssertEqual(store.begin("c4", now: later)?.history, [], "expired after idling")
+        XCTAssertEqual(store.begin("c4", now: later).ticket?.history, [], "expired after idling")
     }
 }

@@ -5,11 +5,14 @@ struct EventStreamParser {
     struct Event: Equatable {
         var type = "message"
         var data: String
+        /// The last event id seen when this event was dispatched ("" if none).
+        var id = ""
     }
 
     private var pending: [UInt8] = []
     private var data = ""
     private var type = ""
+    private var lastEventID = ""
     private var sawCR = false
     private(set) var comments: [String] = []
 
@@ -37,7 +40,7 @@ struct EventStreamParser {
             defer { data = ""; type = "" }
             guard !data.isEmpty else { return nil }
             if data.hasSuffix("\n") { data.removeLast() }
-            return Event(type: type.isEmpty ? "message" : type, data: data)
+            return Event(type: type.isEmpty ? "message" : type, data: data, id: lastEventID)
         }
         if line.hasPrefix(":") {
             comments.append(String(line.dropFirst()).trimmingPrefixSpace())
@@ -52,7 +55,8 @@ struct EventStreamParser {
         switch field {
         case "data": data += value + "\n"
         case "event": type = value
-        default: break  // id, retry and unknown fields: not used by this wire format
+        case "id" where !value.contains("\0"): lastEventID = value
+        default: break  // retry and unknown fields
         }
         return nil
     }

@@ -27,7 +27,13 @@ extension XCTestCase {
 struct ChatTranscript {
     var response: TestResponse
     var events: [[String: Any]] = []
+    /// Each event's SSE id ("" when the stream sends none).
+    var ids: [String] = []
     var comments: [String] = []
+    /// The raw body bytes of the event stream.
+    var raw: [UInt8] = []
+
+    var replyID: String? { response.header("X-Reply-Id") }
 
     var chunks: [String] { events.compactMap { $0["chunk"] as? String } }
     var end: [String: Any]? { events.last { $0["end"] as? Bool == true } }
@@ -47,16 +53,23 @@ extension TestClient {
     /// Reads one chat response, parsing its event stream with the test's own parser.
     func readChat() throws -> ChatTranscript {
         let response = try readResponse(head: false, bodyless: true)
-        var transcript = ChatTranscript(response: response)
         guard response.status == 200 else {
-            transcript.response.body = try readBody(of: response)
+            var transcript = ChatTranscript(response: response)
+            if response.status != 204 { transcript.response.body = try readBody(of: response) }
             return transcript
         }
+        return try readChat(afterHead: response)
+    }
+
+    /// Reads the event stream of a chat response whose head was already read.
+    func readChat(afterHead head: TestResponse) throws -> ChatTranscript {
+        var transcript = ChatTranscript(response: head)
         var parser = EventStreamParser()
-        _ = try readChunkedBody { chunk in
+        transcript.raw = try readChunkedBody { chunk in
             for event in parser.feed(chunk) {
                 let object = try JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
                 transcript.events.append(try XCTUnwrap(object, "every event is a JSON object: \(event.data)"))
+                transcript.ids.append(event.id)
             }
         }
         transcript.comments = parser.comments

@@ -1,0 +1,293 @@
+import ChatBackends
+import HTTPServer
+import Synchronization
+
+/// One reply, apart from any connection (README "Replies"). It is the single owner of:
+/// - the conversation's ticket, finished exactly once, by ``end(_:)``;
+/// - the backend task, which appends to the log and is cancelled by ``end(_:)``;
+/// - the log of its events, bounded by `maxBytes` whatever its readers do.
+///
+/// Connections are readers with their own cursor into the log (``ReplyReader``). When the
+/// last reader leaves, a plain reply ends at once (its backend cancelled, as when a client
+/// hangs up); a resumable one goes on alone for `grace`, waiting for a reader to return.
+final class Reply: Sendable {
+    /// Where a reply stands; every state but `streaming` is final.
+    enum State: String, Sendable {
+        case streaming, completed, stopped, failed, interrupted
+    }
+
+    /// How a reply ends; the first ending wins, later ones change nothing.
+    enum Ending: Sendable, Equatable {
+        /// The backend finished.
+        case completed
+        /// The backend failed, or the reply broke a limit: an `error` event.
+        case failed(code: String, message: String)
+        /// `POST /api/replies/{id}/stop`.
+        case stopped
+        /// No reader left (a plain client hung up, or a resumable reply's grace ran out).
+        case abandoned
+        /// The server is stopping: an `error` event `shutting_down`.
+        case shuttingDown
+    }
+
+    typealias Settings = ReplyLimits
+
+    /// Room kept in the log for the closing events beyond the text they repeat.
+    static let closingReserve = 2048
+
+    let id: String
+    let conversationID: String
+    /// The user's message this replies to.
+    let message: String
+    let resumable: Bool
+    let backendName: String
+    private let settings: Settings
+    private let conversations: ConversationStore
+    private let onEnd: @Sendable (Reply) -> Void
+    private let progress: Mutex<Progress>
+
+    private struct Progress {
+        var log = ReplyLog()
+        var state = State.streaming
+        var ticket: ConversationStore.Ticket?
+        var text = ""
+        /// Bytes the text takes once escaped in the end event (and, at most, in `json_data`).
+        var escapedTextBytes = 0
+        var model: String
+        var usage: ChatUsage?
+        var firstChunk: Duration?
+        let started = ContinuousClock.now
+        var readers = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+        var backend: Task<Void, Never>?
+        var graceTimer: Task<Void, Never>?
+    }
+
+    init(
+        id: String, ticket: ConversationStore.Ticket, message: String, resumable: Bool, backend: any ChatBackend,
+        settings: Settings, conversations: ConversationStore, onEnd: @escaping @Sendable (Reply) -> Void
+    ) {
+        self.id = id
+        self.conversationID = ticket.id
+        self.message = message
+        self.resumable = resumable
+        self.backendName = backend.name
+        self.settings = settings
+        self.conversations = conversations
+        self.onEnd = onEnd
+        self.progress = Mutex(Progress(ticket: ticket, model: backend.model))
+    }
+
+    var state: State { progress.withLock { $0.state } }
+    var eventCount: Int { progress.withLock { $0.log.eventCount } }
+
+    /// Starts the backend task (on `executor`, the connection's loop, when given).
+    func start(_ backend: any ChatBackend, request: ChatRequest, executor: (any TaskExecutor)?) {
+        let task = Task(executorPreference: executor) { await ChatStream.pump(backend.stream(request), into: self) }
+        let ended = progress.withLock { progress -> Bool in
+            guard progress.state == .streaming else { return true }
+            progress.backend = task
+            return false
+        }
+        if ended { task.cancel() }
+    }
+
+    // MARK: - The backend side
+
+    /// Appends a chunk event; false once the reply has ended (stop pulling the backend).
+    func append(chunk text: String) -> Bool {
+        var event: [UInt8] = []
+        ChatStream.appendChunkEvent(text, to: &event)
+        enum Outcome { case appended([CheckedContinuation<Void, Never>]), ended, tooLarge }
+        let outcome = progress.withLock { progress -> Outcome in
+            guard progress.state == .streaming else { return .ended }
+            let escaped = progress.escapedTextBytes + event.count - ChatStream.chunkEventOverhead
+            guard progress.log.byteCount + event.count + 2 * escaped + Self.closingReserve <= settings.maxBytes else {
+                return .tooLarge
+            }
+            if progress.firstChunk == nil { progress.firstChunk = .now - progress.started }
+            progress.log.append(event)
+            progress.text += text
+            progress.escapedTextBytes = escaped
+            return .appended(Self.takeWaiters(&progress))
+        }
+        switch outcome {
+        case .appended(let waiters):
+            for waiter in waiters { waiter.resume() }
+            return true
+        case .ended:
+            return false
+        case .tooLarge:
+            end(.failed(code: "reply_too_large", message: "the reply exceeded \(settings.maxBytes) bytes (--max-reply-bytes) and was cut short"))
+            return false
+        }
+    }
+
+    func note(model: String) { progress.withLock { $0.model = model } }
+    func note(usage: ChatUsage) { progress.withLock { $0.usage = usage } }
+
+    // MARK: - Ending
+
+    /// Ends the reply, if it has not ended yet: appends the closing events, records the
+    /// exchange in the conversation (the one place its ticket is finished), cancels the
+    /// backend and wakes every reader. True if this call ended it.
+    @discardableResult
+    func end(_ ending: Ending) -> Bool {
+        let taken = progress.withLock { progress -> (ConversationStore.Ticket?, String, Task<Void, Never>?, Task<Void, Never>?, [CheckedContinuation<Void, Never>])? in
+            guard progress.state == .streaming else { return nil }
+            let closing = closingEvents(ending, progress)
+            progress.state = Self.state(after: ending)
+            progress.log.append(closing)
+            defer { progress.ticket = nil; progress.graceTimer = nil }
+            return (progress.ticket, progress.text, progress.backend, progress.graceTimer, Self.takeWaiters(&progress))
+        }
+        guard let (ticket, text, backend, graceTimer, waiters) = taken else { return false }
+        if let ticket { conversations.finish(ticket, user: message, reply: text, interrupted: ending != .completed) }
+        backend?.cancel()
+        graceTimer?.cancel()
+        for waiter in waiters { waiter.resume() }
+        onEnd(self)
+        return true
+    }
+
+    /// Waits until the backend task is over (after ``end(_:)`` cancelled it: promptly).
+    func backendFinished() async {
+        await progress.withLock { $0.backend }?.value
+    }
+
+    private static func state(after ending: Ending) -> State {
+        switch ending {
+        case .completed: return .completed
+        case .failed, .shuttingDown: return .failed
+        case .stopped: return .stopped
+        case .abandoned: return .interrupted
+        }
+    }
+
+    /// The closing events, ready together so they leave in one write: an `error` (or the
+    /// `json_data` of a whole reply), then the `end` (README "The wire format").
+    private func closingEvents(_ ending: Ending, _ progress: Progress) -> [UInt8] {
+        var failure: (code: String, message: String)?
+        switch ending {
+        case .failed(let code, let message): failure = (code, message)
+        case .shuttingDown: failure = ("shutting_down", "the server is shutting down; the reply was cut short")
+        case .completed, .stopped, .abandoned: break
+        }
+        var bytes: [UInt8] = []
+        if let failure {
+            bytes += ChatStream.event([("error", .object([("code", .string(failure.code)), ("message", .string(failure.message))]))])
+        } else if ending == .completed, let json = JSONExtractor.firstJSON(in: progress.text) {
+            bytes += ChatStream.event([("json_data", .raw(json))])
+        }
+        var end: [(String, JSON)] = [
+            ("end", .bool(true)), ("full_response", .string(progress.text)),
+            ("backend", .string(backendName)), ("model", .string(progress.model)),
+            ("conversation_id", .string(conversationID)),
+        ]
+        if let usage = progress.usage {
+            end.append(("usage", .object([
+                ("input_tokens", usage.inputTokens.map(JSON.int) ?? .null),
+                ("output_tokens", usage.outputTokens.map(JSON.int) ?? .null),
+            ])))
+        }
+        if let firstChunk = progress.firstChunk { end.append(("first_chunk_ms", .int(ChatStream.milliseconds(firstChunk)))) }
+        end.append(("elapsed_ms", .int(ChatStream.milliseconds(.now - progress.started))))
+        switch ending {
+        case .failed, .shuttingDown: end.append(("error", .bool(true)))
+        case .stopped: end.append(("stopped", .bool(true)))
+        case .abandoned: end.append(("interrupted", .bool(true)))
+        case .completed: break
+        }
+        return bytes + ChatStream.event(end)
+    }
+
+    // MARK: - Readers
+
+    /// Counts a reader in; a returning reader ends a resumable reply's grace period.
+    func attach() {
+        let timer = progress.withLock { progress -> Task<Void, Never>? in
+            progress.readers += 1
+            defer { progress.graceTimer = nil }
+            return progress.graceTimer
+        }
+        timer?.cancel()
+    }
+
+    /// Counts a reader out. The last one to leave ends a plain reply now and starts a
+    /// resumable one's grace period.
+    func detach() {
+        enum Next { case nothing, abandon, startGrace }
+        let next = progress.withLock { progress -> Next in
+            progress.readers -= 1
+            guard progress.readers == 0, progress.state == .streaming else { return .nothing }
+            return resumable ? .startGrace : .abandon
+        }
+        switch next {
+        case .nothing: break
+        case .abandon: end(.abandoned)
+        case .startGrace:
+            let grace = settings.grace
+            let timer = Task { [weak self] in
+                do { try await Task.sleep(for: grace) } catch { return }  // a reader came back
+                self?.graceExpired()
+            }
+            let stale = progress.withLock { progress -> Task<Void, Never>? in
+                guard progress.readers == 0, progress.state == .streaming else { return timer }
+                defer { progress.graceTimer = timer }
+                return progress.graceTimer
+            }
+            stale?.cancel()
+        }
+    }
+
+    private func graceExpired() {
+        let alone = progress.withLock { $0.readers == 0 && $0.state == .streaming }
+        if alone { end(.abandoned) }
+    }
+
+    /// The bytes of the events after `cursor` (waiting for at least one unless the reply
+    /// has ended), the new cursor, and whether that was the last of them. Cancellation
+    /// ends the wait with whatever there is.
+    func events(after cursor: Int, ids: Bool) async -> (bytes: [UInt8], cursor: Int, ended: Bool) {
+        while true {
+            if let ready = eventsNow(after: cursor, ids: ids) { return ready }
+            if Task.isCancelled { return ([], cursor, false) }
+            let waiter = progress.withLock { progress -> Int in
+                progress.nextWaiter += 1
+                return progress.nextWaiter
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = progress.withLock { progress -> Bool in
+                        if progress.log.eventCount > cursor || progress.state != .streaming || Task.isCancelled { return true }
+                        progress.waiters[waiter] = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                progress.withLock { $0.waiters.removeValue(forKey: waiter) }?.resume()
+            }
+        }
+    }
+
+    /// The events after `cursor` if there are any, or the end; nil: wait for more.
+    func eventsNow(after cursor: Int, ids: Bool) -> (bytes: [UInt8], cursor: Int, ended: Bool)? {
+        progress.withLock { progress in
+            let count = progress.log.eventCount
+            let ended = progress.state != .streaming
+            guard count > cursor || ended else { return nil }
+            return (progress.log.events(after: cursor, ids: ids), max(count, cursor), ended)
+        }
+    }
+
+    /// What the registry needs to know of a finished reply's footprint.
+    var logBytes: Int { progress.withLock { $0.log.byteCount } }
+
+    private static func takeWaiters(_ progress: inout Progress) -> [CheckedContinuation<Void, Never>] {
+        guard !progress.waiters.isEmpty else { return [] }
+        defer { progress.waiters = [:] }
+        return Array(progress.waiters.values)
+    }
+}
