@@ -22,11 +22,20 @@ deps:
 	@command -v $(SWIFT) >/dev/null || { echo "make: swift not found: install the Swift 6.3 toolchain (swift.org)"; exit 1; }
 	$(call need_deb,zlib1g-dev)
 
-deps-test: deps
+# Python test tooling lives in a virtualenv under .build/, never in the system Python.
+VENV := .build/venv
+PY := $(VENV)/bin/python
+
+deps-test: deps $(VENV)/.selenium
 	$(call need_deb,chromium chromium-driver)
 	@command -v node >/dev/null || { echo "make: node not found: apt-get install nodejs"; exit 1; }
-	@python3 -c "import selenium" 2>/dev/null || { echo "make: installing selenium (PyPI) for the browser tests"; \
-	  python3 -m pip install -q selenium >/dev/null 2>&1 || python3 -m pip install -q --break-system-packages selenium >/dev/null; }
+
+$(VENV)/bin/python:
+	@python3 -m venv $(VENV) 2>/dev/null || { echo "make: python3 -m venv failed: apt-get install python3-venv"; rm -rf $(VENV); exit 1; }
+
+$(VENV)/.selenium: $(VENV)/bin/python
+	@echo "make: installing selenium (PyPI) into $(VENV) for the browser tests"
+	@$(PY) -m pip install -q selenium >/dev/null && touch $@
 
 deps-bench: deps
 	$(call need_deb,wrk nginx-light hyperfine libcurl4-openssl-dev)
@@ -45,9 +54,9 @@ test-swift:
 test-node:
 	node --test Tests/Frontend/
 
-test-browser:
+test-browser: deps-test
 	$(SWIFT) build -j $(JOBS) --product runnel
-	python3 Tests/Browser/run.py --binary .build/debug/runnel
+	$(PY) Tests/Browser/run.py --binary .build/debug/runnel
 
 # --- shipping and measuring ----------------------------------------------------
 release: deps

@@ -1,6 +1,6 @@
 // Runnel's chat: wires the page to POST /api/message and renders the streamed reply.
 import { readEvents } from './sse.js';
-import { loadChat, saveChat, freshChat, randomId } from './store.js';
+import { loadChat, saveChat, freshChat, randomId, isConversationId } from './store.js';
 import { h, renderMessage, fill, dropLastActions, copyText } from './view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,8 +21,7 @@ function readConfig() {
 
 const config = readConfig();
 let chat = loadChat();
-let active = null; // { ctrl, msg } while a reply streams
-let lastStop = -Infinity;
+let active = null; // { ctrl, msg, stopping } while a reply streams
 let leaving = false; // the page is unloading (reload, hot reload): a cut stream is not an error
 const metrics = { firstChunkPaintMs: null }; // ms from the latest reply's first chunk to its paint
 
@@ -146,40 +145,51 @@ async function errorOf(res) {
   return { code: `http_${res.status}`, message: `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.') };
 }
 
-// After Stop the server needs a few ms to cancel, so a quick resend may meet 409: retry briefly.
-async function post(body, signal) {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch('/api/message', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body), signal });
-    if (res.status !== 409 || attempt >= 10 || performance.now() - lastStop > 3000) return res;
-    await res.body?.cancel().catch(() => {});
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
+/** Starts a reply to `text`: the server keeps it going across a reload (`resumable`). */
 async function reply(text) {
   const conv = chat;
   const msg = { id: randomId('m_'), role: 'assistant', text: '', status: 'streaming' };
   conv.messages.push(msg);
-  const el = renderMessage(msg, true);
-  ui.log.append(el);
+  ui.log.append(renderMessage(msg, true));
   ui.empty.hidden = true;
+  const backend = ui.backend.value || undefined;
+  msg.meta = { backend };
+  await streamInto(msg, conv, (signal) => fetch('/api/message', {
+    method: 'POST', headers: JSON_HEADERS, signal,
+    body: JSON.stringify({ message: text, conversation_id: conv.id, backend, resumable: true }),
+  }));
+}
+
+/** Follows a reply already under way (after a reload, or in a second tab) from its last event seen. */
+function resume(msg, conv) {
+  return streamInto(msg, conv, (signal) => fetch(
+    `/api/replies/${encodeURIComponent(msg.replyId)}/events?after=${msg.lastEventId || 0}`,
+    { headers: { Accept: 'text/event-stream' }, signal }));
+}
+
+/** Streams a reply's events into `msg` and its element, from the response `open` gives. */
+async function streamInto(msg, conv, open) {
+  const el = ui.log.querySelector(`[data-id="${msg.id}"]`);
   const ctrl = new AbortController();
   active = { ctrl, msg };
   updateComposer();
   stick = true;
   follow();
-
   const started = performance.now();
-  const backend = ui.backend.value || undefined;
-  msg.meta = { backend };
   let ended = false;
   try {
-    const res = await post({ message: text, conversation_id: conv.id, backend }, ctrl.signal);
-    if (!res.ok) {
+    const res = await open(ctrl.signal);
+    msg.replyId = res.headers.get('X-Reply-Id') || msg.replyId;
+    if (res.status === 204) {
+      ended = true; // a finished reply whose every event we have: nothing more to read
+    } else if (res.status === 404 && msg.lastEventId != null) {
+      msg.status = 'interrupted'; // the reply expired while the page was away
+    } else if (!res.ok) {
       msg.error = await errorOf(res);
     } else {
-      for await (const ev of readEvents(res)) {
+      for await (const { event: ev, id } of readEvents(res, { ids: true })) {
         if (!ev || typeof ev !== 'object') continue;
+        if (id) msg.lastEventId = Number(id);
         if (typeof ev.chunk === 'string') {
           const t = performance.now();
           const first = msg.meta.first_chunk_ms == null;
@@ -197,18 +207,23 @@ async function reply(text) {
           ended = true;
           if (typeof ev.full_response === 'string') msg.text = ev.full_response;
           for (const k of ['backend', 'model', 'first_chunk_ms', 'elapsed_ms', 'usage']) if (ev[k] != null) msg.meta[k] = ev[k];
+          if (ev.stopped) msg.status = 'stopped';
+          else if (ev.interrupted) msg.status = 'interrupted';
           if (ev.error && !msg.error) msg.error = { code: 'error', message: 'The reply ended with an error.' };
         } else if (ev.error) {
           msg.error = { code: String(ev.error.code || 'error'), message: String(ev.error.message || 'The reply failed.') };
         }
       }
-      if (!ended && !msg.error) msg.error = { code: 'incomplete', message: 'The stream closed before the reply finished.' };
+      if (!ended && !msg.error && !ctrl.signal.aborted && !leaving) {
+        msg.error = { code: 'incomplete', message: 'The stream closed before the reply finished.' };
+      }
     }
   } catch {
     if (!ctrl.signal.aborted && !leaving) msg.error ??= { code: 'network', message: 'Could not reach the Runnel server. Is it still running?' };
   }
   msg.meta.elapsed_ms ??= performance.now() - started;
-  msg.status = (ctrl.signal.aborted || leaving) && !ended && !msg.error ? 'interrupted' : msg.error ? 'error' : 'done';
+  if (leaving && !ended) return; // the page is going away: the reply goes on, the next page picks it up
+  if (msg.status === 'streaming') msg.status = msg.error ? 'error' : ended ? 'done' : 'interrupted';
   if (active?.msg === msg) active = null;
   fill(el, msg);
   updateComposer();
@@ -217,10 +232,20 @@ async function reply(text) {
   follow();
 }
 
-function stop() {
-  if (!active) return;
-  lastStop = performance.now();
-  active.ctrl.abort();
+/** Stops the reply on the server (every tab following it sees it stopped); aborts if that fails. */
+async function stop() {
+  if (!active || active.stopping) return;
+  const current = active;
+  current.stopping = true;
+  if (current.msg.replyId) {
+    try {
+      const res = await fetch(`/api/replies/${encodeURIComponent(current.msg.replyId)}/stop`, { method: 'POST' });
+      if (res.ok) return; // the stream now ends with "stopped": true
+    } catch {
+      // unreachable server: abort below
+    }
+  }
+  current.ctrl.abort();
 }
 
 /** Resends the last user message in place of the last reply (Regenerate and Retry). */
@@ -239,6 +264,7 @@ function newChat() {
   active = null;
   const old = chat.id;
   chat = freshChat(ui.backend.value);
+  showInAddress(chat);
   saveChat(chat);
   renderAll();
   updateComposer();
@@ -270,11 +296,55 @@ ui.empty.addEventListener('click', (e) => {
 ui.newChat.addEventListener('click', newChat);
 addEventListener('beforeunload', () => { leaving = true; });
 addEventListener('pagehide', () => { leaving = true; saveChat(chat); });
-addEventListener('pageshow', () => { leaving = false; });
+addEventListener('pageshow', (e) => {
+  leaving = false;
+  if (e.persisted && active) { active = null; restore(); } // back from the page cache: follow the reply again
+});
+
+/** Puts the conversation in the address (#c_…), so a second tab with that address joins it. */
+function showInAddress(conv) {
+  history.replaceState(null, '', `#${conv.id}`);
+}
+
+/**
+ * Builds the chat the address names from the server (a second tab, a fresh page), or picks
+ * up the stored chat's reply where the last page left it.
+ */
+async function restore() {
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  if (isConversationId(wanted) && wanted !== chat.id) {
+    chat = { id: wanted, backend: ui.backend.value, messages: [] };
+    const res = await fetch(`/api/conversations/${wanted}`).catch(() => null);
+    const data = res?.ok ? await res.json() : null;
+    for (const m of data?.messages ?? []) {
+      chat.messages.push({
+        id: randomId('m_'), role: m.role, text: m.content,
+        status: m.role === 'assistant' ? (m.interrupted ? 'interrupted' : 'done') : undefined,
+      });
+    }
+    if (data?.reply) {
+      chat.messages.push({ id: randomId('m_'), role: 'user', text: data.reply.message });
+      chat.messages.push({ id: randomId('m_'), role: 'assistant', text: '', status: 'streaming',
+        replyId: data.reply.id, lastEventId: 0, meta: { backend: data.reply.backend } });
+    }
+    renderAll();
+  }
+  showInAddress(chat);
+  const last = chat.messages[chat.messages.length - 1];
+  if (last?.role !== 'assistant' || last.status !== 'streaming') return;
+  if (last.replyId) {
+    last.meta ??= {};
+    resume(last, chat);
+  } else {
+    last.status = 'interrupted'; // cut off before the server named the reply
+    renderAll();
+  }
+}
 
 renderAll();
 autosize();
 if (!matchMedia('(pointer: coarse)').matches) ui.input.focus();
+restore();
 
 // For debugging from the console only.
 window.runnel = { get chat() { return chat; }, send, stop, newChat, regenerate, metrics, version: config.version };

@@ -1,5 +1,5 @@
 // Server-Sent Events parsing, apart from fetch and the DOM so node can test it.
-// Follows the WHATWG event-stream rules that matter for Runnel's stream (DESIGN §4):
+// Follows the WHATWG event-stream rules that matter for Runnel's stream (README "The wire format"):
 // pieces may split anywhere, lines end in CRLF, LF or CR, `:` lines are comments,
 // `data:` lines (space optional) join with "\n", a blank line dispatches the event.
 
@@ -77,20 +77,26 @@ export class SSEParser {
 }
 
 /**
- * Reads a fetch `Response` carrying an event stream; yields each event's parsed JSON.
+ * Reads a fetch `Response` carrying an event stream; yields each event's parsed JSON, or
+ * with `{ ids: true }` records `{ event, id }` where `id` is the stream's last event id
+ * (what a resumed read starts after).
  * A trailing event without its blank line is dropped (the stream was cut short).
  * Leaving the loop early (or an abort) cancels the body.
  */
-export async function* readEvents(response) {
+export async function* readEvents(response, { ids = false } = {}) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
-  const parser = new SSEParser();
+  const parser = new SSEParser({ json: false });
   let done = false;
   try {
     while (!done) {
       const r = await reader.read();
       done = r.done;
-      yield* parser.push(done ? decoder.decode() : decoder.decode(r.value, { stream: true }));
+      for (const record of parser.push(done ? decoder.decode() : decoder.decode(r.value, { stream: true }))) {
+        let event;
+        try { event = JSON.parse(record.data); } catch { event = invalidEvent(record.data); }
+        yield ids ? { event, id: record.id } : event;
+      }
     }
   } finally {
     if (done) reader.releaseLock();

@@ -11,14 +11,17 @@ export function randomId(prefix = '') {
 /** A new, empty conversation. */
 export const freshChat = (backend = '') => ({ id: randomId('c_'), backend, messages: [] });
 
-/** The saved conversation, or a fresh one; a reply cut off by a reload becomes "interrupted". */
+/** Whether `id` is a conversation id the server takes. */
+export const isConversationId = (id) => typeof id === 'string' && /^[\w-]{1,128}$/.test(id);
+
+/**
+ * The saved conversation, or a fresh one. A reply cut off by a reload stays "streaming"
+ * with its reply id and last event id: the page picks it up where it left off.
+ */
 export function loadChat() {
   try {
     const saved = JSON.parse(sessionStorage.getItem(KEY));
-    if (saved && /^[\w-]{1,128}$/.test(saved.id) && Array.isArray(saved.messages)) {
-      for (const m of saved.messages) if (m.status === 'streaming') m.status = 'interrupted';
-      return saved;
-    }
+    if (saved && isConversationId(saved.id) && Array.isArray(saved.messages)) return saved;
   } catch {
     // Unreadable or unavailable storage: start over.
   }

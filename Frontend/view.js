@@ -72,6 +72,7 @@ export function fill(el, msg, last = true) {
     body,
     msg.json !== undefined && jsonPanel(msg.json),
     msg.status === 'interrupted' && h('p', { class: 'note', 'data-testid': 'interrupted' }, 'Interrupted'),
+    msg.status === 'stopped' && h('p', { class: 'note', 'data-testid': 'stopped' }, 'Stopped'),
     err && h('div', { class: 'error', role: 'alert', 'data-testid': 'error' },
       h('span', {}, h('strong', {}, 'Error'), ' ', h('code', {}, err.code), ' ', err.message),
       last && button('retry', 'Retry this message', 'Retry')),

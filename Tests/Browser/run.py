@@ -467,10 +467,11 @@ def stop_halts_the_stream(p):
     stop = p.by_testid("stop-button")
     check(stop.get_attribute("data-state") == "stop", "the button is not in the stop state while streaming")
     stop.click()
-    m = p.wait_reply("interrupted", 5)
-    check(p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="interrupted"]'), "no Interrupted note")
+    m = p.wait_reply("stopped", 5)
+    note = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="stopped"]')
+    check(note and note[0].text == "Stopped", "no Stopped note")
     check(p.by_testid("send-button").get_attribute("data-state") == "send", "the button did not turn back into Send")
-    shoot(p, "interrupted.png")
+    shoot(p, "stopped.png")
 
     class Unchanged:
         """True once the reply's text has kept the same length for `hold` seconds."""
@@ -493,8 +494,8 @@ def stop_halts_the_stream(p):
     p.wait_reply("done", 15, count=2)
     msgs = p.messages()
     check([x["role"] for x in msgs] == ["user", "assistant", "user", "assistant"], f"roles: {msgs}")
-    check(msgs[1]["status"] == "interrupted" and len(msgs[1]["text"]) == stable.value,
-          "the interrupted reply changed after the next message")
+    check(msgs[1]["status"] == "stopped" and len(msgs[1]["text"]) == stable.value,
+          "the stopped reply changed after the next message")
     check("after stop" in msgs[3]["text"], "the reply after Stop does not quote its message")
     return f"stopped after {words} of 2000 words"
 
@@ -717,8 +718,100 @@ def keyboard_enter_and_shift_enter(p):
     box.send_keys(Keys.ENTER)
     p.wait_reply("streaming", 10, count=2)
     box.send_keys(Keys.ESCAPE)
-    p.wait_reply("interrupted", 5, count=2)
+    p.wait_reply("stopped", 5, count=2)
     check(len(p.messages()) == 4, f"messages: {[m['role'] for m in p.messages()]}")
+
+
+def mock_reply(p, message):
+    """The mock's whole reply to `message`, asked on a conversation of its own."""
+    return p.d.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch('/api/message', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ message: arguments[0], conversation_id: 'ref_' + Math.random().toString(36).slice(2) }) })
+          .then((r) => r.text())
+          .then((t) => done(JSON.parse(t.trim().split('\\n\\n').pop().slice(6)).full_response));""", message)
+
+
+@test("reload_mid_reply_continues")
+def reload_mid_reply_continues(p):
+    p.open()
+    p.send("/long 400")
+    p.wait(lambda d: (m := p.last_assistant()) and m["status"] == "streaming" and len(m["text"]) > 60, 10,
+           "the reply never started streaming")
+    reply_id = p.js("return window.runnel.chat.messages.at(-1).replyId;")
+    check(reply_id and len(reply_id) == 32, f"the reply id the page keeps: {reply_id!r}")
+    p.js("window.__marker = 1; location.reload();")
+    p.wait_reloaded()
+    check(p.js("return window.runnel.chat.messages.at(-1).replyId;") == reply_id, "the reloaded page follows another reply")
+    m = p.wait_reply("done", 20)
+    full = p.js("return window.runnel.chat.messages.at(-1).text;")
+    expected = mock_reply(p, "/long 400")
+    check(full == expected, f"the continued reply differs from the mock's ({len(full)} vs {len(expected)} chars)")
+    shown = p.js("return [...document.querySelectorAll('#messages > article.assistant')].pop()"
+                 ".querySelector('.body').innerText;")
+    check(shown.split() == expected.split(), "the rendered reply differs from the mock's")
+    check([x["role"] for x in p.messages()] == ["user", "assistant"], f"messages: {p.messages()}")
+    return f"continued reply {reply_id[:8]}…: {len(full.split())} words, none lost or doubled"
+
+
+@test("second_tab_follows_the_live_reply")
+def second_tab_follows_the_live_reply(p):
+    p.open()
+    p.send("/long 300")
+    p.wait(lambda d: (m := p.last_assistant()) and m["status"] == "streaming" and len(m["text"]) > 20, 10,
+           "the reply never started streaming")
+    address = p.d.current_url
+    check("#c_" in address, f"the address does not name the conversation: {address}")
+    first = p.d.current_window_handle
+    p.d.switch_to.new_window("tab")
+    p.d.get(address)
+    p.ready()
+    check(p.js("return window.runnel.chat.messages.at(-1).status;") == "streaming",
+          "the second tab does not show the reply as live")
+    second = p.wait_reply("done", 20)
+    p.d.switch_to.window(first)
+    original = p.wait_reply("done", 20)
+    check(second["text"] == original["text"], "the two tabs show different replies")
+    p.d.switch_to.new_window("tab")
+    p.d.get(address)
+    p.ready()
+    check([x["role"] for x in p.messages()] == ["user", "assistant"], f"a third tab rebuilt: {p.messages()}")
+    return f"both tabs: {len(original['text'].split())} words"
+
+
+@test("eventsource_follows_across_a_dropped_connection",
+      allow_console=(r"/api/replies/.*/events.*ERR_CONNECTION_RESET", r"/__runnel/reload\b.*ERR_CONNECTION_RESET"))
+def eventsource_follows_across_a_dropped_connection(p):
+    if os.geteuid() != 0:
+        raise TestFailure("needs root to drop a connection from outside (ss -K); CI runs as root")
+    p.open()
+    reply_id = p.d.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch('/api/message', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ message: '/long 300', conversation_id: 'es_' + Date.now(), resumable: true }) })
+          .then((r) => { const id = r.headers.get('X-Reply-Id'); r.body.cancel(); done(id); });""")
+    p.js("""
+        window.__es = { events: [], ids: [], opens: 0, done: false };
+        const es = new EventSource(`/api/replies/${arguments[0]}/events`);
+        es.onopen = () => { window.__es.opens += 1; };
+        es.onmessage = (e) => {
+          const data = JSON.parse(e.data);
+          window.__es.events.push(data);
+          window.__es.ids.push(e.lastEventId);
+          if (data.end) { window.__es.done = true; es.close(); }
+        };""", reply_id)
+    p.wait_js("window.__es.events.length >= 5", 10, "the EventSource received nothing")
+    port = p.server.url.rsplit(":", 1)[1].strip("/")
+    killed = subprocess.run(["ss", "-K", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True)
+    check(killed.returncode == 0, f"ss -K failed: {killed.stderr}")
+    p.wait_js("window.__es.done", 30, "the EventSource never got the end event")
+    got = p.js("return window.__es;")
+    check(got["opens"] >= 2, f"the EventSource connected {got['opens']} time(s): the drop did not happen")
+    ids = [int(i) for i in got["ids"]]
+    check(ids == list(range(1, len(ids) + 1)), f"event ids are not 1..N without gaps or repeats: {ids[:20]}…")
+    text = "".join(e.get("chunk", "") for e in got["events"])
+    check(text == got["events"][-1]["full_response"], "the chunks do not add up to the full response")
+    return f"{len(ids)} events over {got['opens']} connections"
 
 
 # Registered last: it replaces the harness's server process (same handle, root and port;
