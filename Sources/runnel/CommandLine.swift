@@ -44,6 +44,7 @@ struct CommandLineOptions {
         Option(flag: "--max-conversations", value: "N", help: "conversations kept (default 1000)") { $0.conversationLimits.maxConversations = try integer($1, "--max-conversations", 1...1_000_000) },
         Option(flag: "--max-turns", value: "N", help: "turns kept per conversation (default 200)") { $0.conversationLimits.maxTurns = try integer($1, "--max-turns", 2...100_000) },
         Option(flag: "--max-conversation-bytes", value: "N", help: "text kept per conversation (default 1048576)") { $0.conversationLimits.maxBytes = try integer($1, "--max-conversation-bytes", 1024...1 << 30) },
+        Option(flag: "--max-conversations-bytes", value: "N", help: "text kept by all conversations together (default 268435456)") { $0.conversationLimits.maxTotalBytes = try integer($1, "--max-conversations-bytes", 1024...1 << 40) },
         Option(flag: "--conversation-expiry-seconds", value: "S", help: "forget idle conversations (default 3600)") { $0.conversationLimits.idleExpiry = .seconds(try integer($1, "--conversation-expiry-seconds", 1...31_536_000)) },
         Option(flag: "--max-reply-bytes", value: "N", help: "bytes of events one reply may hold (default 2097152)") { $0.replies.maxBytes = try integer($1, "--max-reply-bytes", 16 * 1024...1 << 30) },
         Option(flag: "--reply-grace-seconds", value: "S", help: "a resumable reply goes on this long with no reader (default 30)") { $0.replies.grace = .seconds(try integer($1, "--reply-grace-seconds", 0...3600)) },

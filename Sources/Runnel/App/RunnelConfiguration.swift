@@ -53,8 +53,11 @@ public struct ConversationLimits: Sendable {
     public var maxConversations = 1_000
     /// Turns kept per conversation; the oldest exchange goes first.
     public var maxTurns = 200
-    /// Bytes of text kept per conversation; the oldest exchange goes first.
+    /// Bytes of text kept per conversation; the oldest exchange goes first, and an
+    /// exchange larger than this is kept cut to fit.
     public var maxBytes = 1 << 20
+    /// Bytes of text kept by all conversations together; the least recently used go first.
+    public var maxTotalBytes = 256 << 20
     /// A conversation untouched this long is forgotten.
     public var idleExpiry: Duration = .seconds(3600)
 

@@ -37,6 +37,12 @@ final class ConversationStore: Sendable {
         var recency: [(id: String, stamp: Int)] = []
         var recencyHead = 0
         var nextStamp = 0
+        /// The text of every conversation together, bounded by `limits.maxTotalBytes`.
+        var totalBytes = 0
+
+        mutating func forget(_ id: String) {
+            if let gone = conversations.removeValue(forKey: id) { totalBytes -= gone.bytes }
+        }
     }
 
     /// A reply in progress: what `finish` needs to record it.
@@ -90,21 +96,44 @@ final class ConversationStore: Sendable {
             guard var conversation = state.conversations[ticket.id], conversation.generation == ticket.generation else { return }
             conversation.reply = nil
             conversation.lastUsed = .now
+            let before = conversation.bytes
             if !reply.isEmpty {
-                conversation.turns.append(Turn(message: ChatMessage(role: .user, content: user), interrupted: false))
-                conversation.turns.append(Turn(message: ChatMessage(role: .assistant, content: reply), interrupted: interrupted))
-                conversation.bytes += user.utf8.count + reply.utf8.count
+                // An exchange larger than a conversation may hold is kept cut to fit, so no
+                // conversation ever holds more than `maxBytes`.
+                let userBytes = min(user.utf8.count, limits.maxBytes / 2)
+                let kept = (Self.clip(user, to: userBytes), Self.clip(reply, to: limits.maxBytes - userBytes))
+                conversation.turns.append(Turn(message: ChatMessage(role: .user, content: kept.0), interrupted: false))
+                conversation.turns.append(Turn(message: ChatMessage(role: .assistant, content: kept.1), interrupted: interrupted))
+                conversation.bytes += kept.0.utf8.count + kept.1.utf8.count
                 trim(&conversation)
             }
             state.conversations[ticket.id] = conversation
+            state.totalBytes += conversation.bytes - before
             Self.touch(ticket.id, in: &state)
+            while state.totalBytes > limits.maxTotalBytes, Self.evictOldest(&state) {}
         }
+    }
+
+    /// `text` cut to at most `bytes` UTF-8 bytes on a character boundary, marked with "…".
+    static func clip(_ text: String, to bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var used = 3  // the "…"
+        var end = text.startIndex
+        for character in text {
+            used += character.utf8.count
+            if used > bytes { break }
+            end = text.index(after: end)
+        }
+        return String(text[..<end]) + "…"
     }
 
     /// Forgets `id`; a reply still streaming for it will not be recorded.
     func reset(_ id: String) {
-        _ = state.withLock { $0.conversations.removeValue(forKey: id) }
+        state.withLock { $0.forget(id) }
     }
+
+    /// The text held by every conversation together.
+    var totalBytes: Int { state.withLock { $0.totalBytes } }
 
     /// The turns of `id`, oldest first (for tests and diagnostics).
     func turns(of id: String) -> [Turn] {
@@ -160,14 +189,15 @@ final class ConversationStore: Sendable {
     /// Forgets conversations idle longer than `expiry`, oldest first.
     private static func expire(_ state: inout State, now: ContinuousClock.Instant, after expiry: Duration) {
         while let (id, conversation) = oldest(&state), !conversation.busy, now - conversation.lastUsed > expiry {
-            state.conversations.removeValue(forKey: id)
+            state.forget(id)
             state.recencyHead += 1
         }
     }
 
-    /// Forgets the least recently used conversation that is not streaming; busy ones are
-    /// in use, so they count as just used.
-    private static func evictOldest(_ state: inout State) {
+    /// Forgets the least recently used conversation that is not streaming (busy ones are
+    /// in use, so they count as just used); false when there was none to forget.
+    @discardableResult
+    private static func evictOldest(_ state: inout State) -> Bool {
         var looked = 0
         let limit = state.recency.count - state.recencyHead
         while looked < limit, let (id, conversation) = oldest(&state) {
@@ -176,9 +206,10 @@ final class ConversationStore: Sendable {
             if conversation.busy {
                 touch(id, in: &state)
             } else {
-                state.conversations.removeValue(forKey: id)
-                return
+                state.forget(id)
+                return true
             }
         }
+        return false
     }
 }

@@ -138,3 +138,48 @@ final class ChatLifecycleTests: XCTestCase {
         XCTAssertEqual(store.begin("c4", now: later).ticket?.history, [], "expired after idling")
     }
 }
+
+/// Conversation memory stays bounded however large the exchanges (README "Options").
+final class ConversationMemoryTests: XCTestCase {
+    func testAnExchangeLargerThanAConversationIsKeptCutToFit() {
+        var limits = ConversationLimits()
+        limits.maxBytes = 1000
+        let store = ConversationStore(limits: limits)
+        let big = String(repeating: "é", count: 2000)  // 4000 bytes each way
+        store.finish(store.begin("big").ticket!, user: big, reply: big, interrupted: false)
+        let turns = store.turns(of: "big")
+        XCTAssertEqual(turns.count, 2)
+        XCTAssertLessThanOrEqual(turns.reduce(0) { $0 + $1.message.content.utf8.count }, 1000)
+        XCTAssertTrue(turns.allSatisfy { $0.message.content.hasSuffix("…") && big.hasPrefix($0.message.content.dropLast()) })
+        XCTAssertEqual(store.totalBytes, turns.reduce(0) { $0 + $1.message.content.utf8.count })
+    }
+
+    func testAllConversationsTogetherStayUnderTheirBound() {
+        var limits = ConversationLimits()
+        limits.maxTotalBytes = 10_000
+        let store = ConversationStore(limits: limits)
+        let text = String(repeating: "x", count: 1000)
+        for index in 0..<100 { store.finish(store.begin("c\(index)").ticket!, user: text, reply: text, interrupted: false) }
+        XCTAssertLessThanOrEqual(store.totalBytes, 10_000)
+        XCTAssertEqual(store.count, 5, "the least recently used went first")
+        XCTAssertFalse(store.turns(of: "c99").isEmpty)
+        XCTAssertTrue(store.turns(of: "c0").isEmpty)
+        store.reset("c99")
+        XCTAssertEqual(store.totalBytes, 8000)
+    }
+
+    /// The probe: 1 MB messages to echo on distinct conversations. Over HTTP, the
+    /// store ends at or under its bound however many arrive.
+    func testLargeEchoesOnDistinctConversationsStayBounded() throws {
+        let (app, port) = try startRunnel {
+            $0.conversationLimits.maxTotalBytes = 1 << 19
+            $0.replies.maxBytes = 8 << 20
+        }
+        let message = String(repeating: "word ", count: 20_000)  // 100 KB
+        for index in 0..<12 {
+            let transcript = try chat(port: port, ["message": message, "backend": "echo", "conversation_id": "m\(index)"])
+            XCTAssertEqual(transcript.end?["full_response"] as? String, message)
+        }
+        XCTAssertLessThanOrEqual(app.conversations.totalBytes, 1 << 19)
+    }
+}
