@@ -172,17 +172,18 @@ struct Connection {
         }
     }
 
-    /// Runs the producer in a task of its own, cancelled the moment the client hangs up
-    /// (or when a shutdown's grace period ends), so a silent backend stops at once.
+    /// Runs the producer on this connection's own task (a task of its own would cost
+    /// memory per stream), cancelled the moment the client hangs up (or when a
+    /// shutdown's grace period ends), so a silent backend stops at once. The cancelled
+    /// connection closes after the stream: its client is gone, or the server is stopping.
     private func stream(_ producer: @escaping ResponseBody.Producer, to writer: StreamWriter) async throws {
-        let task = Task(executorPreference: io.loop) { try await producer(writer) }
-        registry.setStream(io.socket, task)
-        io.loop.onHangUp(io.socket) { task.cancel() }
+        registry.setStreaming(io.socket, true)
+        io.loop.onHangUp(io.socket) { [registry, socket = io.socket] in registry.cancel(socket) }
         defer {
             io.loop.onHangUp(io.socket, nil)
-            registry.setStream(io.socket, nil)
+            registry.setStreaming(io.socket, false)
         }
-        try await task.value
+        try await producer(writer)
     }
 
     private func sendError(_ status: HTTPStatus, _ message: String, head: RequestHead? = nil) async {

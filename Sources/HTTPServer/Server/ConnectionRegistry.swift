@@ -7,7 +7,10 @@ final class ConnectionRegistry: Sendable {
         let socket: Socket
         let loop: EventLoop
         var idle = true
-        var stream: Task<Void, any Error>?
+        /// The connection's task: cancelled when its client hangs up mid-stream, or when
+        /// a shutdown's grace period ends while it streams.
+        var task: Task<Void, Never>?
+        var streaming = false
     }
 
     private struct State {
@@ -54,9 +57,19 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Records the task producing a streamed body, so shutdown can cancel it.
-    func setStream(_ socket: Socket, _ task: Task<Void, any Error>?) {
-        state.withLock { $0.entries[socket.fd]?.stream = task }
+    /// Records the task running the connection.
+    func setTask(_ socket: Socket, _ task: Task<Void, Never>) {
+        state.withLock { $0.entries[socket.fd]?.task = task }
+    }
+
+    /// Marks the connection as producing a streamed body (or done with it).
+    func setStreaming(_ socket: Socket, _ streaming: Bool) {
+        state.withLock { $0.entries[socket.fd]?.streaming = streaming }
+    }
+
+    /// Cancels the connection's task (its client hung up mid-stream).
+    func cancel(_ socket: Socket) {
+        state.withLock { $0.entries[socket.fd]?.task }?.cancel()
     }
 
     /// Sets the shutdown flag and returns the idle connections, to be closed now.
@@ -69,7 +82,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     func cancelStreams() {
-        let tasks = state.withLock { $0.entries.values.compactMap(\.stream) }
+        let tasks = state.withLock { $0.entries.values.filter(\.streaming).compactMap(\.task) }
         for task in tasks { task.cancel() }
     }
 

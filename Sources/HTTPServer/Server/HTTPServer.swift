@@ -76,7 +76,7 @@ public final class HTTPServer: Sendable {
         let connection = Connection(
             io: ConnectionIO(socket: client, loop: loop), configuration: configuration,
             handler: handler, registry: registry)
-        Task(executorPreference: loop) { await connection.run() }
+        registry.setTask(client, Task(executorPreference: loop) { await connection.run() })
     }
 
     /// Whether ``shutdown()`` has begun: streaming producers should wrap up.
