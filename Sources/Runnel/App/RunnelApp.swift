@@ -68,7 +68,7 @@ public final class RunnelApp: Sendable {
         var serverConfiguration = configuration.server
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port
-        let isLoopback = SecurityPolicy.loopbackNames.contains(configuration.host) || SecurityPolicy.isLoopbackIPv4(configuration.host)
+        let isLoopback = SecurityPolicy.isLoopbackBind(configuration.host)
         server = HTTPServer(configuration: serverConfiguration, handler: SecurityPolicy(
             next: router, allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
             corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback))
