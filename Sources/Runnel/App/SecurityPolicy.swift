@@ -2,7 +2,8 @@ import HTTPServer
 
 /// DESIGN §8 in front of every route: a loopback server answers only requests addressed
 /// to a loopback name (so a DNS-rebinding page cannot reach it), and the API refuses
-/// foreign origins unless `--cors` allows them (so no web page can spend the user's key).
+/// foreign origins unless `--cors` allows them (so no web page can spend the user's key);
+/// so does the hot-reload stream (so no web page can follow the user's saves).
 struct SecurityPolicy: HTTPHandler {
     let next: Router
     /// Host names accepted besides the loopback ones (`--allowed-host`).
@@ -21,7 +22,7 @@ struct SecurityPolicy: HTTPHandler {
         } catch let error as HTTPError {
             response = Self.response(for: error, path: request.path)
         }
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        SecurityHeaders.apply(to: &response)
         return response
     }
 
@@ -29,7 +30,7 @@ struct SecurityPolicy: HTTPHandler {
     /// JSON on the API (DESIGN §4).
     func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response? {
         var response = Self.response(for: HTTPError(status, message), path: head.path)
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        SecurityHeaders.apply(to: &response)
         return response
     }
 
@@ -55,7 +56,11 @@ struct SecurityPolicy: HTTPHandler {
                 ("Access-Control-Max-Age", "600"),
             ])
         }
-        if isAPI, request.method == .post, let origin, !isSameOrigin(origin, host: request.headers["Host"]), !corsOrigins.contains(origin) {
+        // What a foreign page could abuse: spending the key (POST /api/*) or listening to
+        // the developer's saves (the hot-reload stream, which an EventSource opens cross-site).
+        let checksOrigin = isAPI ? request.method == .post : request.path == ReloadClient.eventsPath
+        if checksOrigin, let origin, !isSameOrigin(origin, host: request.headers["Host"]), !corsOrigins.contains(origin) {
+            guard isAPI else { throw HTTPError(.forbidden, "requests from origin \(origin) may not open the hot-reload stream") }
             return APIError.forbiddenOrigin(origin).response
         }
         var response = try await next.handle(request)
