@@ -4,7 +4,7 @@ JOBS ?= 2
 ARGS ?=
 DIST := dist
 
-.PHONY: run test test-swift test-node test-browser release bench deps deps-test deps-bench clean
+.PHONY: run test test-swift test-node test-browser test-sanitize test-fuzz fuzz release bench deps deps-test deps-bench clean
 
 # --- prerequisites -----------------------------------------------------------
 # Debian packages are installed when running as root (CI); otherwise the exact
@@ -57,6 +57,14 @@ test-node:
 test-browser: deps-test
 	$(SWIFT) build -j $(JOBS) --product runnel
 	$(PY) Tests/Browser/run.py --binary .build/debug/runnel
+
+# The XCTest suites under ThreadSanitizer, then AddressSanitizer (slow: not part of
+# `make test`); each keeps its own build folder so the normal one stays incremental.
+test-sanitize: deps
+	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 
 # --- shipping and measuring ----------------------------------------------------
 release: deps

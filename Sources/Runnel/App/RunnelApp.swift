@@ -59,7 +59,7 @@ public final class RunnelApp: Sendable {
             "backends": .json(backends.backendsJSON.text),
         ], bodyEnd: hotReload ? ReloadClient.scriptTag : nil)
 
-        let isLoopback = SecurityPolicy.loopbackNames.contains(configuration.host) || SecurityPolicy.isLoopbackIPv4(configuration.host)
+        let isLoopback = SecurityPolicy.isLoopbackBind(configuration.host)
         var router = Router()
         router.add(.get, "/healthz") { _ in .text("ok\n") }
         ChatAPI(backends: backends, conversations: conversations, replies: replies, replySettings: configuration.replies,

@@ -2,7 +2,8 @@ import HTTPServer
 
 /// DESIGN §8 in front of every route: a loopback server answers only requests addressed
 /// to a loopback name (so a DNS-rebinding page cannot reach it), and the API refuses
-/// foreign origins unless `--cors` allows them (so no web page can spend the user's key).
+/// foreign origins unless `--cors` allows them (so no web page can spend the user's key);
+/// so does the hot-reload stream (so no web page can follow the user's saves).
 struct SecurityPolicy: HTTPHandler {
     let next: Router
     /// Host names accepted besides the loopback ones (`--allowed-host`).
@@ -11,8 +12,6 @@ struct SecurityPolicy: HTTPHandler {
     let corsOrigins: Set<String>
     /// Whether the server is bound to loopback, where the Host check applies.
     let checksHost: Bool
-
-    static let loopbackNames: Set<String> = ["localhost", "127.0.0.1", "[::1]", "::1"]
 
     func maxBodySize(for head: RequestHead) -> Int { next.maxBodySize(for: head) }
 
@@ -23,7 +22,7 @@ struct SecurityPolicy: HTTPHandler {
         } catch let error as HTTPError {
             response = Self.response(for: error, path: request.path)
         }
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        SecurityHeaders.apply(to: &response)
         return response
     }
 
@@ -31,7 +30,7 @@ struct SecurityPolicy: HTTPHandler {
     /// JSON on the API (DESIGN §4).
     func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response? {
         var response = Self.response(for: HTTPError(status, message), path: head.path)
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        SecurityHeaders.apply(to: &response)
         return response
     }
 
@@ -44,14 +43,7 @@ struct SecurityPolicy: HTTPHandler {
     }
 
     private func guarded(_ request: Request) async throws -> Response {
-        if checksHost {
-            guard let host = request.headers["Host"] else {
-                throw HTTPError(.forbidden, "a Host header is required")
-            }
-            guard isAllowed(host: host) else {
-                throw HTTPError(.forbidden, "host '\(host)' is not allowed; start runnel with --allowed-host \(Self.hostName(host)) to accept it")
-            }
-        }
+        try checkHost(request.headers["Host"])
         let origin = request.headers["Origin"]
         let isAPI = request.path.hasPrefix("/api/")
         if isAPI, request.method == .options {
@@ -64,7 +56,11 @@ struct SecurityPolicy: HTTPHandler {
                 ("Access-Control-Max-Age", "600"),
             ])
         }
-        if isAPI, request.method == .post, let origin, !isSameOrigin(origin, host: request.headers["Host"]), !corsOrigins.contains(origin) {
+        // What a foreign page could abuse: spending the key (POST /api/*) or listening to
+        // the developer's saves (the hot-reload stream, which an EventSource opens cross-site).
+        let checksOrigin = isAPI ? request.method == .post : request.path == ReloadClient.eventsPath
+        if checksOrigin, let origin, !isSameOrigin(origin, host: request.headers["Host"]), !corsOrigins.contains(origin) {
+            guard isAPI else { throw HTTPError(.forbidden, "requests from origin \(origin) may not open the hot-reload stream") }
             return APIError.forbiddenOrigin(origin).response
         }
         var response = try await next.handle(request)
@@ -78,34 +74,45 @@ struct SecurityPolicy: HTTPHandler {
         ["Access-Control-Allow-Origin": origin, "Vary": "Origin"]
     }
 
-    private func isAllowed(host: String) -> Bool {
-        let exact = Self.hostName(host)
-        if Self.loopbackNames.contains(exact) { return true }  // the usual case, without lowercasing
-        let name = exact.lowercased()
-        return Self.loopbackNames.contains(name) || name.hasSuffix(".localhost") || Self.isLoopbackIPv4(name)
-            || allowedHosts.contains(name)
+    /// RFC 9112 §3.2: an invalid Host is 400 wherever the server listens; on a loopback
+    /// bind a missing one, or one naming another machine, is 403 with the flag that allows it.
+    private func checkHost(_ header: String?) throws(HTTPError) {
+        guard let header else {
+            if checksHost { throw HTTPError(.forbidden, "a Host header is required") }
+            return
+        }
+        guard let authority = HostAuthority(header) else {
+            throw HTTPError(.badRequest, "malformed Host header: expected a name, an IPv4 address or a bracketed IPv6 address, then optionally ':' and digits (e.g. localhost:8080, [::1]:8080)")
+        }
+        guard checksHost, !authority.isLoopback else { return }
+        let name = authority.host.lowercased()
+        guard !name.isEmpty else {
+            throw HTTPError(.forbidden, "an empty Host is not allowed; address this server as localhost or 127.0.0.1")
+        }
+        guard allowedHosts.contains(name) else {
+            throw HTTPError(.forbidden, "host '\(name)' is not allowed; start runnel with --allowed-host \(Self.shellWord(name)) to accept it")
+        }
     }
 
-    /// A numeric IPv4 address in 127.0.0.0/8; a name such as `127.evil.example` is not one.
-    static func isLoopbackIPv4(_ name: String) -> Bool {
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127"
-            && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
+    /// Whether a bind address is loopback, where the Host check applies.
+    static func isLoopbackBind(_ address: String) -> Bool {
+        let bareIPv6 = address.contains(":") && !address.hasPrefix("[")
+        return HostAuthority(bareIPv6 ? "[\(address)]" : address)?.isLoopback ?? false
+    }
+
+    /// `word` as one shell word: quoted when it holds anything a shell would act on (an
+    /// IPv6 literal's brackets are a glob; a reg-name may hold `$`, `;`, `'`…).
+    static func shellWord(_ word: String) -> String {
+        let plain = word.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || "-._:".utf8.contains(byte)
+        }
+        return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 
     private func isSameOrigin(_ origin: String, host: String?) -> Bool {
         guard let host else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
-    }
-
-    /// The name part of a Host header: without the port, IPv6 brackets kept.
-    static func hostName(_ host: String) -> String {
-        let bytes = host.utf8
-        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) {
-            return String(host[...close])
-        }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return host }
-        return String(host[..<colon])
     }
 }
 

@@ -10,19 +10,25 @@ final class ReloadHub: Sendable {
     private let subscribers = Mutex<(next: Int, all: [Int: AsyncStream<String>.Continuation])>((0, [:]))
     /// Events a tab may fall behind by before older ones are dropped.
     static let bufferedEvents = 64
+    /// Open streams at most: one per open tab, far more than anyone keeps of one dev
+    /// server. Each holds a connection and ~18 KiB; past the cap a page gets 503.
+    static let maxSubscribers = 64
 
     init(instance: String) { self.instance = instance }
 
     var subscriberCount: Int { subscribers.withLock { $0.all.count } }
 
-    /// A stream of event payloads (JSON text) for one tab.
-    func subscribe() -> AsyncStream<String> {
+    /// A stream of event payloads (JSON text) for one tab; nil when ``maxSubscribers``
+    /// streams are open.
+    func subscribe() -> AsyncStream<String>? {
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(Self.bufferedEvents))
-        let id = subscribers.withLock { state in
+        let id = subscribers.withLock { state -> Int? in
+            guard state.all.count < Self.maxSubscribers else { return nil }
             state.next += 1
             state.all[state.next] = continuation
             return state.next
         }
+        guard let id else { return nil }
         continuation.onTermination = { [weak self] _ in
             _ = self?.subscribers.withLock { $0.all.removeValue(forKey: id) }
         }
@@ -41,15 +47,21 @@ final class ReloadHub: Sendable {
     }
 
     /// The `/__runnel/reload` response: a `hello` naming the instance, then each event.
+    /// 503 when ``maxSubscribers`` streams are open.
     func response(heartbeat: Duration) -> Response {
+        guard subscriberCount < Self.maxSubscribers else {
+            return .text("runnel: \(Self.maxSubscribers) hot-reload streams are open already (one per tab); close some tabs and reload this one\n",
+                         status: .serviceUnavailable)
+        }
         let hello = JSON.object([("type", .string("hello")), ("instance", .string(instance))]).text
         return Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
         ]) { writer in
-            // Subscribed only once the stream runs: a HEAD request never subscribes.
-            let stream = self.subscribe()
+            // Subscribed only once the stream runs: a HEAD request never subscribes. A
+            // request that lost the race for the last place ends at once; its tab retries.
+            guard let stream = self.subscribe() else { return }
             try await withHeartbeat(writer, every: heartbeat) { writer in
                 try await writer.write(ServerSentEvent.data(hello))
                 for await event in stream {

@@ -29,14 +29,25 @@ struct Site: Sendable {
         }
     }
 
+    /// The most characters of a missing path the 404 page repeats: enough to spot a typo,
+    /// while a long path is neither echoed back whole nor costly to render.
+    static let maxEchoedPathLength = 80
+
+    /// The 404 page, rendered per request without gzip or ETag (it names the path).
     private func notFound(_ request: Request) -> Response {
         do {
-            var response = StaticFiles.serve(try pages.page("404.html", extra: ["path": .text(String(request.path))]), for: request)
-            if response.status == .ok { response.status = .notFound }
-            return response
+            let body = try pages.render("404.html", extra: ["path": .text(Self.echoed(path: request.path))])
+            return Response(status: .notFound, headers: ["Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"], body: body)
         } catch {
             return .text("not found\n", status: .notFound)
         }
+    }
+
+    /// `path` cut to ``maxEchoedPathLength`` characters, an ellipsis marking the cut (the
+    /// template escapes it).
+    static func echoed(path: some StringProtocol) -> String {
+        let head = path.prefix(maxEchoedPathLength)
+        return head.endIndex == path.endIndex ? String(head) : head + "…"
     }
 
     /// A broken template answers 500 with where it broke, escaped (the overlay says the same).

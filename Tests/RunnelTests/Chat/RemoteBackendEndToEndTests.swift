@@ -8,8 +8,8 @@ import XCTest
 final class RemoteBackendEndToEndTests: XCTestCase {
     private let key = "sk-e2e-test-key-0123456789"
 
-    private func startOpenAI(_ upstream: FakeUpstream) throws -> Int {
-        let environment = ["OPENAI_API_KEY": key]
+    private func startOpenAI(_ upstream: FakeUpstream, key: String? = nil) throws -> Int {
+        let environment = ["OPENAI_API_KEY": key ?? self.key]
         return try startRunnel(environment: environment) { configuration in
             configuration.backend = "openai"
             configuration.baseURL = upstream.baseURL + "/v1"
@@ -57,6 +57,21 @@ final class RemoteBackendEndToEndTests: XCTestCase {
         XCTAssertEqual(transcript.end?["error"] as? Bool, true)
         XCTAssertFalse(String(decoding: transcript.response.body, as: UTF8.self).contains(key))
         XCTAssertFalse(transcript.events.description.contains(key), "the key never reaches the browser")
+    }
+
+    func testAPlainTextErrorEchoingTheKeyInAnotherCaseIsRedacted() throws {
+        // Not key-shaped (no provider prefix): only the configured key can catch it.
+        let key = "ZQ7Secret-Key-0123456789"
+        let upstream = try fakeUpstream([
+            .head(status: 500, reason: "Internal Server Error", contentType: "text/plain"),
+            .text("proxy rejected authorization: bearer \(key.lowercased())\n"),
+        ])
+        let port = try startOpenAI(upstream, key: key)
+        let transcript = try chat(port: port, ["message": "hi", "conversation_id": "case"])
+        XCTAssertEqual(transcript.error?["code"] as? String, "upstream_unavailable")
+        let message = try XCTUnwrap((transcript.error?["message"] as? String))
+        XCTAssertTrue(message.hasSuffix("proxy rejected authorization: bearer [redacted]"), message)
+        XCTAssertFalse(transcript.events.description.lowercased().contains(key.lowercased()), "no case variant reaches the browser")
     }
 
     func testClientDisconnectClosesTheUpstreamConnection() throws {

@@ -122,6 +122,45 @@ final class HotReloadTests: XCTestCase {
         XCTAssertEqual(app.reloadHub?.subscriberCount, 1, "only the test's own tab")
     }
 
+    func testAForeignOriginMayNotListen() throws {
+        let foreign = try TestClient(port: port)
+        try foreign.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost:\(port)\r\nOrigin: http://evil.example\r\n\r\n")
+        let refused = try foreign.readResponse()
+        XCTAssertEqual(refused.status, 403)
+        XCTAssertTrue(refused.text.contains("http://evil.example"), refused.text)
+        let same = try TestClient(port: port)
+        try same.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost:\(port)\r\nOrigin: http://localhost:\(port)\r\n\r\n")
+        XCTAssertEqual(try same.readResponse(bodyless: true).status, 200, "the page's own origin")
+        let rebound = try TestClient(port: port)
+        try rebound.send("GET /__runnel/reload HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+        XCTAssertEqual(try rebound.readResponse().status, 403, "the Host check applies as on the API")
+    }
+
+    func testStreamsAreCappedWith503() throws {
+        let hub = try XCTUnwrap(app.reloadHub)
+        var tabs: [TestClient] = []
+        while hub.subscriberCount < ReloadHub.maxSubscribers {
+            let tab = try TestClient(port: port, timeout: .seconds(5))
+            try tab.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            XCTAssertEqual(try tab.readResponse(bodyless: true).status, 200)
+            _ = try tab.readLine()  // the hello chunk: subscribed
+            tabs.append(tab)
+        }
+        let overflow = try TestClient(port: port)
+        try overflow.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let refused = try overflow.readResponse()
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertTrue(refused.text.contains("\(ReloadHub.maxSubscribers) hot-reload streams are open"), refused.text)
+        XCTAssertEqual(hub.subscriberCount, ReloadHub.maxSubscribers)
+
+        tabs.removeLast().abort()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while hub.subscriberCount == ReloadHub.maxSubscribers && ContinuousClock.now < deadline { try events.waitBriefly() }
+        let again = try TestClient(port: port)
+        try again.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(try again.readResponse(bodyless: true).status, 200, "a closed tab frees its place")
+    }
+
     func testClientScriptIsServed() throws {
         let client = try TestClient(port: port)
         try client.send("GET /__runnel/client.js HTTP/1.1\r\nHost: localhost\r\n\r\n")

@@ -87,4 +87,14 @@ final class StaticFilesTests: XCTestCase {
         XCTAssertEqual(missing.status, 404)
         XCTAssertTrue(missing.text.contains("Nothing at /nope.js"), missing.text)
     }
+
+    func testThe404ForALongPathIsSmallAndEchoesOnlyItsStart() throws {
+        let path = "/" + String(repeating: "abcdefg/", count: 900)  // 7.2 KB
+        let missing = try get(path, ["Accept-Encoding": "gzip"])
+        XCTAssertEqual(missing.status, 404)
+        XCTAssertNil(missing.header("Content-Encoding"), "an error page is not worth compressing per request")
+        XCTAssertFalse(missing.text.contains(path))
+        XCTAssertTrue(missing.text.contains(String(path.prefix(Site.maxEchoedPathLength)) + "…"), missing.text)
+        XCTAssertLessThan(missing.body.count, 1024)
+    }
 }
