@@ -12,10 +12,7 @@ extension Socket {
         let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError.fromErrno("socket") }
         let socket = Socket(fd: fd)
-        var storage = address.storage
-        let started = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, address.length) }
-        }
+        let started = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         guard started == 0 || errno == EINPROGRESS else {
             let error = SocketError.failed(call: "connect", errno: errno)
             socket.close()

@@ -13,11 +13,12 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     /// The addresses of `host` (a name or a numeric IPv4/IPv6 address) on `port`, in the
     /// resolver's order of preference. Blocks for a name that needs DNS: call it off the
     /// event loops for anything but a numeric address.
-    public static func resolve(host: String, port: Int) throws(SocketError) -> [SocketAddress] {
+    /// `passive`: addresses to bind rather than to connect to.
+    public static func resolve(host: String, port: Int, passive: Bool = false) throws(SocketError) -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG
+        hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : AI_ADDRCONFIG)
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, list != nil else {
@@ -37,6 +38,11 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
         guard !addresses.isEmpty else { throw .unresolvable(host: host, reason: "no address") }
         return addresses
+    }
+
+    /// Calls `body` with the address as the `sockaddr` pointer and length that socket calls take.
+    func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+        withUnsafePointer(to: storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
     }
 
     /// Whether `host` is an IPv4 or IPv6 literal, which resolves without the network.
