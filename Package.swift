@@ -8,13 +8,15 @@ let package = Package(
     products: [
         .executable(name: "runnel", targets: ["runnel"]),
         .library(name: "Runnel", targets: ["Runnel"]),
+        .library(name: "Sockets", targets: ["Sockets"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "ChatBackends", targets: ["ChatBackends"]),
     ],
     targets: [
         .target(name: "CSystem", linkerSettings: [.linkedLibrary("z")]),
-        .target(name: "HTTPServer", dependencies: ["CSystem"]),
-        .target(name: "ChatBackends"),
+        .target(name: "Sockets", dependencies: ["CSystem"]),
+        .target(name: "HTTPServer", dependencies: ["Sockets", "CSystem"]),
+        .target(name: "ChatBackends", dependencies: ["Sockets"]),
         .target(
             name: "Runnel",
             dependencies: ["HTTPServer", "ChatBackends", "CSystem"],
@@ -24,7 +26,7 @@ let package = Package(
         .executableTarget(name: "runnel-embed", path: "Plugins/EmbedAssetsTool"),
         .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["runnel-embed"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Sockets", "TestSupport"]),
         .testTarget(name: "ChatBackendsTests", dependencies: ["ChatBackends", "TestSupport"]),
         .testTarget(name: "RunnelTests", dependencies: ["Runnel", "HTTPServer", "ChatBackends", "TestSupport"]),
     ]

@@ -194,6 +194,8 @@ run_client() {
 FAILED_SECTIONS=0
 section() {
   local title=$1 fn=$2 started=$SECONDS failed_before
+  # SECTIONS="s_proxied_throughput s_proxied_concurrency" runs only those.
+  if [ -n "${SECTIONS:-}" ] && ! echo " $SECTIONS " | grep -q " $fn "; then return 0; fi
   failed_before=$(grep -c 'FAILED$' "$BENCH_RESULTS")
   echo
   echo "== $title"
@@ -371,6 +373,110 @@ s_concurrent() {
     --streams 10000 --batch 500 --words 30 --delay-ms 1000 --open-seconds 90
 }
 
+# --- 4b. proxied streams (openai backend -> local upstream) --------------------------
+
+# make_sse_file PATH: a 100-event chat.completion.chunk stream, as an OpenAI-compatible server sends it.
+make_sse_file() {
+  python3 - "$1" <<'PY'
+import json, sys
+events = []
+for i in range(1, 101):
+    chunk = {"id": "bench", "object": "chat.completion.chunk", "model": "bench-1",
+             "choices": [{"index": 0, "delta": {"content": f"word{i} "}, "finish_reason": None}]}
+    events.append("data: " + json.dumps(chunk) + "\n\n")
+events.append("data: [DONE]\n\n")
+open(sys.argv[1], "w").write("".join(events))
+PY
+}
+
+fd_count_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+s_proxied_throughput() {
+  FIGURE="complete proxied streams/s (openai -> nginx)"
+  GOAL=">= 0.5x echo"
+  mkdir -p "$TMP/upstream/v1/chat" "$TMP/nginx-up"
+  make_sse_file "$TMP/upstream/v1/chat/completions" || die "could not write the SSE file"
+  local nport conf=$TMP/nginx-up/nginx.conf
+  nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  # nginx answers a POST to a static file with 405; error_page turns that into the file.
+  cat >"$conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $TMP/nginx-up/nginx.pid;
+error_log $TMP/nginx-up/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  types { }
+  default_type text/event-stream;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  client_body_temp_path $TMP/nginx-up/body;
+  proxy_temp_path $TMP/nginx-up/proxy;
+  fastcgi_temp_path $TMP/nginx-up/fastcgi;
+  uwsgi_temp_path $TMP/nginx-up/uwsgi;
+  scgi_temp_path $TMP/nginx-up/scgi;
+  server {
+    listen 127.0.0.1:$nport;
+    root $TMP/upstream;
+    location / { error_page 405 =200 \$uri; }
+  }
+}
+EOF
+  taskset -c $CLIENT_CPU nginx -p "$TMP/nginx-up" -e "$TMP/nginx-up/error.log" -c "$conf" >"$OUT/nginx-upstream.log" 2>&1 &
+  track $!
+  local up=""
+  for _ in $(seq 100); do
+    curl -sf -o /dev/null -X POST -d '{}' "http://127.0.0.1:$nport/v1/chat/completions" && { up=1; break; }
+    sleep 0.05
+  done
+  [ -n "$up" ] || die "nginx (upstream) did not start: $(tail -n 2 "$TMP/nginx-up/error.log" 2>/dev/null | tr '\n' ' ')"
+  echo "  upstream: nginx on core $CLIENT_CPU answering POST /v1/chat/completions at once with a static 100-event chat.completion.chunk stream ($(stat -c %s "$TMP/upstream/v1/chat/completions") bytes, Content-Length, keep-alive)"
+
+  start_runnel proxied --root "$TMP/site" --backend openai --base-url "http://127.0.0.1:$nport/v1" --model bench-1 --no-reload --quiet || die "$START_ERR"
+  local url=http://127.0.0.1:$RPORT/api/message
+  curl -sN --max-time 10 -X POST -H 'Content-Type: application/json' -d '{"message":"hi","backend":"openai","conversation_id":"curl-check"}' "$url" >"$TMP/proxied.txt" || die "curl stream failed"
+  local chunks
+  chunks=$(grep -c '^data: {"chunk":' "$TMP/proxied.txt")
+  { [ "$chunks" -eq 100 ] && grep '^data: ' "$TMP/proxied.txt" | tail -n 1 | grep -q '"end":true'; } || die "curl check: $chunks chunks, last: $(tail -n 2 "$TMP/proxied.txt" | head -c 160)"
+  echo "  curl check: 100 chunk events through the openai backend, then the end event: ok"
+  echo "  load: wrk -t1 -c32 -d10s --latency -s stream.lua, echo then openai, same runnel (core $SERVER_CPU), one after the other"
+  run_wrk proxied-echo $RPID -t1 -c32 -d10s --latency -s "$HERE/stream.lua" "$url" -- "pe$$" run echo || die "wrk (echo) failed"
+  local e_rps=$W_RPS e_cpu=$W_CPU
+  echo "  echo:   $(fmt_int "$e_rps") complete streams/s, p99 ${W_P99} ms, errors/non-2xx ${W_BAD}, runnel CPU ${e_cpu}%"
+  run_wrk proxied-openai $RPID -t1 -c32 -d10s --latency -s "$HERE/stream.lua" "$url" -- "po$$" run openai || die "wrk (openai) failed"
+  local p_rps=$W_RPS p_bad=$W_BAD p_cpu=$W_CPU
+  echo "  openai: $(fmt_int "$p_rps") complete streams/s, p99 ${W_P99} ms, errors/non-2xx ${p_bad}, runnel CPU ${p_cpu}%"
+  run_wrk proxied-validate $RPID -t1 -c32 -d3s --latency -s "$HERE/stream.lua" "$url" -- "pv$$" validate openai || die "wrk validation failed"
+  local check
+  check=$(grep '^validate:' "$OUT/wrk-proxied-validate.txt")
+  echo "  3 s openai run checking every response (200, 100 chunks, end event last): ${check#validate: }"
+  echo "  runnel after the runs: $(fd_count_of "$RPID") fds, $(awk '/^Threads:/ {print $2}' "/proc/$RPID/status") threads"
+  local rr verdict
+  rr=$(ratio "$p_rps" "$e_rps")
+  verdict=$(goal_met "$rr" ">=" 0.5)
+  echo "$check" | grep -q 'bad=0 ' || verdict=no
+  [ "$p_bad" -gt 0 ] && verdict=no
+  echo "  openai/echo: ${rr}x (goal >= 0.5) -> $verdict"
+  record "complete proxied streams/s (openai -> nginx)" "$(fmt_int "$p_rps")/s" "echo $(fmt_int "$e_rps")/s" "${rr}x" ">= 0.5x echo" "$verdict"
+}
+
+s_proxied_concurrency() {
+  FIGURE="proxied concurrency"
+  GOAL="all correct"
+  local uport
+  uport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  (cd "$HERE" && exec taskset -c $CLIENT_CPU python3 slow_upstream.py --port "$uport" --chunks 12 --interval 1) >"$OUT/slow-upstream.log" 2>&1 &
+  track $!
+  for _ in $(seq 100); do grep -q listening "$OUT/slow-upstream.log" && break; sleep 0.05; done
+  grep -q listening "$OUT/slow-upstream.log" || die "slow upstream did not start: $(tail -n 2 "$OUT/slow-upstream.log")"
+  start_runnel proxied-slow --root "$TMP/site" --backend openai --base-url "http://127.0.0.1:$uport/v1" --model slow-1 --no-reload --quiet || die "$START_ERR"
+  echo "  upstream: slow_upstream.py (asyncio) on core $CLIENT_CPU, 12 chunks at 1 per second; runnel open-file limit $(awk '/open files/ {print $4}' "/proc/$RPID/limits")"
+  run_client "$FIGURE" "$GOAL" 300 proxied_streams.py --port "$RPORT" --pid "$RPID" --upstream-port "$uport" \
+    --streams "${PROXIED_STREAMS:-9000}" --chunks 12 --interval 1
+}
+
 # --- 5. idle ------------------------------------------------------------------------
 
 s_idle() {
@@ -455,6 +561,8 @@ main() {
   section "2. Complete echo streams/s" s_streams
   section "3. Per-chunk server-added latency" s_chunk_latency
   section "4. Concurrent slow streams" s_concurrent
+  section "4b. Proxied streams/s (openai -> nginx)" s_proxied_throughput
+  section "4c. Proxied concurrency (openai -> slow upstream)" s_proxied_concurrency
   section "5. Idle" s_idle
   section "6. Startup to first response" s_startup
   section "7. Hot-reload latency" s_hot_reload

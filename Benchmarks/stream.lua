@@ -1,12 +1,14 @@
 -- wrk script: POST /api/message, one complete 100-word echo stream per request.
 --
---   wrk -s stream.lua URL -- RUNID [validate]
+--   wrk -s stream.lua URL -- RUNID [validate|run] [BACKEND]
 --
 -- Each request carries a distinct conversation_id ("RUNID-THREAD-COUNTER"): a
 -- conversation can stream one reply at a time (409 otherwise).
 -- With "validate", every response is checked (200, exactly 100 chunk events, then
 -- the end event) and done() prints "validate: good=N bad=M"; without it wrk does
 -- not buffer bodies, so the throughput run measures the server, not Lua.
+-- BACKEND (default echo) names the backend; any that answers with 100 chunks will do
+-- (the proxied section points `openai` at a 100-event upstream).
 
 local threads = {}
 local thread_count = 0
@@ -22,7 +24,7 @@ function init(args)
    for i = 1, 100 do words[i] = "word" .. i end
    local run_id = args[1] or "wrk"
    prefix = '{"message":"' .. table.concat(words, " ") ..
-      '","backend":"echo","conversation_id":"' .. run_id .. '-' .. thread_id .. '-'
+      '","backend":"' .. (args[3] or "echo") .. '","conversation_id":"' .. run_id .. '-' .. thread_id .. '-'
    headers = { ["Content-Type"] = "application/json" }
    counter = 0
    good = 0

@@ -20,117 +20,237 @@ final class HTTPStreamClientTests: XCTestCase {
         return request
     }
 
+    /// Both transports: the event loops (`http://` by default) and the shared URLSession.
+    let transports = HTTPStreamClient.Transport.allCases
+
+    func stream(_ request: URLRequest, body: Data = Data(), timeouts: UpstreamTimeouts? = nil,
+                _ transport: HTTPStreamClient.Transport) -> UpstreamResponse {
+        HTTPStreamClient.stream(request, body: body, timeouts: timeouts ?? quick, label: "test", transport: transport)
+    }
+
     func testStreamsHeadThenBodyAndSendsTheRequest() async throws {
-        let server = try fakeUpstream([.head(extraHeaders: ["X-Upstream: 1"]), .text("hello "), .text("world")])
-        let body = Data(#"{"big":"\#(String(repeating: "x", count: 5000))"}"#.utf8)
-        var status: Int?
-        var headers: [String: String] = [:]
-        var received = Data()
-        for try await part in HTTPStreamClient.stream(post(server.baseURL + "/v1/x?y=1"), body: body, timeouts: quick, label: "test") {
-            switch part {
-            case .head(let code, let fields): status = code; headers = fields
-            case .body(let data): received += data
+        for transport in transports {
+            let server = try fakeUpstream([.head(extraHeaders: ["X-Upstream: 1"]), .text("hello "), .text("world")])
+            let body = Data(#"{"big":"\#(String(repeating: "x", count: 5000))"}"#.utf8)
+            var status: Int?
+            var headers: [String: String] = [:]
+            var received = Data()
+            for try await part in stream(post(server.baseURL + "/v1/x?y=1"), body: body, transport) {
+                switch part {
+                case .head(let code, let fields): status = code; headers = fields
+                case .body(let data): received += data
+                }
             }
+            XCTAssertEqual(status, 200, "\(transport)")
+            XCTAssertEqual(headers["x-upstream"], "1", "\(transport)")
+            XCTAssertEqual(String(decoding: received, as: UTF8.self), "hello world", "\(transport)")
+            let request = try XCTUnwrap(server.requests.first)
+            XCTAssertEqual(request.method, "POST")
+            XCTAssertEqual(request.target, "/v1/x?y=1")
+            XCTAssertEqual(request.headers["x-test"], "yes")
+            XCTAssertEqual(request.headers["host"], "127.0.0.1:\(server.port)")
+            XCTAssertEqual(request.body, body, "\(transport)")
         }
-        XCTAssertEqual(status, 200)
-        XCTAssertEqual(headers["x-upstream"], "1")
-        XCTAssertEqual(String(decoding: received, as: UTF8.self), "hello world")
-        let request = try XCTUnwrap(server.requests.first)
-        XCTAssertEqual(request.method, "POST")
-        XCTAssertEqual(request.target, "/v1/x?y=1")
-        XCTAssertEqual(request.headers["x-test"], "yes")
-        XCTAssertEqual(request.body, body)
     }
 
     func testBodyArrivesAsItIsSentNotAtTheEnd() async throws {
-        // The server writes the second part only after the client has seen the first,
-        // so this completes only if reads are delivered as they happen.
-        let server = try fakeUpstream([.head(), .text("first"), .waitForSignal, .text("second")])
-        var received = ""
-        for try await part in HTTPStreamClient.stream(post(server.baseURL), body: Data(), timeouts: quick, label: "test") {
-            guard case .body(let data) = part else { continue }
-            received += String(decoding: data, as: UTF8.self)
-            if received == "first" { server.signal() }
+        for transport in transports {
+            // The server writes the second part only after the client has seen the first,
+            // so this completes only if reads are delivered as they happen.
+            let server = try fakeUpstream([.head(), .text("first"), .waitForSignal, .text("second")])
+            var received = ""
+            for try await part in stream(post(server.baseURL), transport) {
+                guard case .body(let data) = part else { continue }
+                received += String(decoding: data, as: UTF8.self)
+                if received == "first" { server.signal() }
+            }
+            XCTAssertEqual(received, "firstsecond", "\(transport)")
         }
-        XCTAssertEqual(received, "firstsecond")
     }
 
-    func testCancellingTheConsumerClosesTheConnection() async throws {
-        let server = try fakeUpstream([.head(), .text("part"), .awaitClientClose])
-        let stream = HTTPStreamClient.stream(post(server.baseURL), body: Data(), timeouts: quick, label: "test")
-        let gotBody = expectation(description: "first body part")
-        let consumer = Task {
-            for try await part in stream { if case .body = part { gotBody.fulfill() } }
+    func testCancellingTheConsumerClosesTheConnectionWithin100ms() async throws {
+        for transport in transports {
+            let server = try fakeUpstream([.head(), .text("part"), .awaitClientClose])
+            let elapsed = try await cancelAfterFirstBody(stream(post(server.baseURL), transport), server: server)
+            print("HTTPStreamClient (\(transport)): upstream saw the close \(elapsed) ms after cancel")
+            XCTAssertLessThan(elapsed, 100, "\(transport)")
         }
-        await fulfillment(of: [gotBody], timeout: 5)
-        let cancelledAt = ContinuousClock.now
-        consumer.cancel()
-        await fulfillment(of: [server.clientClosed], timeout: 1)
-        let closedAt = try XCTUnwrap(server.closedAt)
-        let elapsedMs = Double((closedAt - cancelledAt).components.attoseconds) / 1e15 + Double((closedAt - cancelledAt).components.seconds) * 1000
-        print("HTTPStreamClient: upstream saw the close \(elapsedMs) ms after cancel")
-        XCTAssertLessThan(elapsedMs, 1000)
     }
 
     func testConnectionRefusedIsUnavailable() async throws {
-        let port = try unusedPort()
-        let error = await failure(of: HTTPStreamClient.stream(post("http://127.0.0.1:\(port)/v1"), body: Data(), timeouts: quick, label: "test"))
+        for transport in transports {
+            let port = try unusedPort()
+            let error = await failure(of: stream(post("http://127.0.0.1:\(port)/v1"), transport))
+            XCTAssertEqual(error?.code, .upstreamUnavailable, "\(transport)")
+            XCTAssertTrue(error?.message.contains("cannot connect to http://127.0.0.1:\(port)") ?? false, error?.message ?? "")
+        }
+    }
+
+    func testUnknownHostIsUnavailable() async throws {
+        for transport in transports {
+            let error = await failure(of: stream(post("http://nosuchhost.invalid/v1"), transport))
+            XCTAssertEqual(error?.code, .upstreamUnavailable, "\(transport)")
+            XCTAssertTrue(error?.message.contains("cannot resolve the host of http://nosuchhost.invalid") ?? false, error?.message ?? "")
+        }
+    }
+
+    func testTLSFailureIsUnavailable() async throws {
+        // A plain-text answer to the TLS handshake.
+        let server = try fakeUpstream([.text("HTTP/1.1 400 Bad Request\r\n\r\nnot tls")], readsRequest: false)
+        let error = await failure(of: stream(post("https://127.0.0.1:\(server.port)/v1"), .automatic))
         XCTAssertEqual(error?.code, .upstreamUnavailable)
-        XCTAssertTrue(error?.message.contains("127.0.0.1:\(port)") ?? false, error?.message ?? "")
+        XCTAssertTrue(error?.message.contains("https://127.0.0.1:\(server.port)") ?? false, error?.message ?? "")
     }
 
     func testSilentServerHitsTheFirstByteTimeout() async throws {
-        let server = try fakeUpstream([.awaitClientClose])
-        let timeouts = UpstreamTimeouts(connect: 5, firstByte: 0.3, idle: 5)
-        let start = ContinuousClock.now
-        let error = await failure(of: HTTPStreamClient.stream(post(server.baseURL), body: Data("{}".utf8), timeouts: timeouts, label: "test"))
-        XCTAssertEqual(error?.code, .upstreamTimeout)
-        XCTAssertTrue(error?.message.contains("did not start responding within 300 ms") ?? false, error?.message ?? "")
-        XCTAssertGreaterThanOrEqual(millisecondsSince(start), 290)
-        await fulfillment(of: [server.clientClosed], timeout: 1)
+        for transport in transports {
+            let server = try fakeUpstream([.awaitClientClose])
+            let timeouts = UpstreamTimeouts(connect: 5, firstByte: 0.3, idle: 5)
+            let start = ContinuousClock.now
+            let error = await failure(of: stream(post(server.baseURL), body: Data("{}".utf8), timeouts: timeouts, transport))
+            XCTAssertEqual(error?.code, .upstreamTimeout, "\(transport)")
+            XCTAssertTrue(error?.message.contains("did not start responding within 300 ms") ?? false, error?.message ?? "")
+            XCTAssertGreaterThanOrEqual(millisecondsSince(start), 290)
+            await fulfillment(of: [server.clientClosed], timeout: 1)
+        }
     }
 
     func testUnansweredConnectHitsTheConnectTimeout() async throws {
-        // A listener with a full accept queue drops new SYNs, so connecting hangs: the
-        // loopback stand-in for an unreachable host.
-        let (listener, port) = try saturatedListener()
-        defer { listener.forEach { close($0) } }
-        let timeouts = UpstreamTimeouts(connect: 0.3, firstByte: 5, idle: 5)
-        let error = await failure(of: HTTPStreamClient.stream(post("http://127.0.0.1:\(port)"), body: Data("{}".utf8), timeouts: timeouts, label: "test"))
-        XCTAssertEqual(error?.code, .upstreamTimeout)
-        XCTAssertTrue(error?.message.contains("could not connect") ?? false, error?.message ?? "")
+        for transport in transports {
+            // A listener with a full accept queue drops new SYNs, so connecting hangs: the
+            // loopback stand-in for an unreachable host.
+            let (listener, port) = try saturatedListener()
+            defer { listener.forEach { close($0) } }
+            let timeouts = UpstreamTimeouts(connect: 0.3, firstByte: 5, idle: 5)
+            let error = await failure(of: stream(post("http://127.0.0.1:\(port)"), body: Data("{}".utf8), timeouts: timeouts, transport))
+            XCTAssertEqual(error?.code, .upstreamTimeout, "\(transport)")
+            XCTAssertTrue(error?.message.contains("could not connect") ?? false, error?.message ?? "")
+        }
     }
 
     func testStalledBodyHitsTheIdleTimeout() async throws {
-        let server = try fakeUpstream([.head(), .text("data: partial\n\n"), .awaitClientClose])
-        let timeouts = UpstreamTimeouts(connect: 5, firstByte: 5, idle: 0.3)
-        let error = await failure(of: HTTPStreamClient.stream(post(server.baseURL), body: Data(), timeouts: timeouts, label: "test"))
-        XCTAssertEqual(error?.code, .upstreamTimeout)
-        XCTAssertTrue(error?.message.contains("stopped sending for 300 ms") ?? false, error?.message ?? "")
-        await fulfillment(of: [server.clientClosed], timeout: 1)
+        for transport in transports {
+            let server = try fakeUpstream([.head(), .text("data: partial\n\n"), .awaitClientClose])
+            let timeouts = UpstreamTimeouts(connect: 5, firstByte: 5, idle: 0.3)
+            let error = await failure(of: stream(post(server.baseURL), timeouts: timeouts, transport))
+            XCTAssertEqual(error?.code, .upstreamTimeout, "\(transport)")
+            XCTAssertTrue(error?.message.contains("stopped sending for 300 ms") ?? false, error?.message ?? "")
+            await fulfillment(of: [server.clientClosed], timeout: 1)
+        }
     }
 
     func testRedirectsAreNotFollowed() async throws {
-        let server = try fakeUpstream([.head(status: 307, reason: "Temporary Redirect", contentType: "text/plain",
-                                             extraHeaders: ["Location: http://127.0.0.1:1/elsewhere", "Content-Length: 0"])])
-        var statuses: [Int] = []
-        for try await part in HTTPStreamClient.stream(post(server.baseURL), body: Data(), timeouts: quick, label: "test") {
-            if case .head(let status, _) = part { statuses.append(status) }
+        for transport in transports {
+            let server = try fakeUpstream([.head(status: 307, reason: "Temporary Redirect", contentType: "text/plain",
+                                                 extraHeaders: ["Location: http://127.0.0.1:1/elsewhere", "Content-Length: 0"])])
+            var statuses: [Int] = []
+            for try await part in stream(post(server.baseURL), transport) {
+                if case .head(let status, _) = part { statuses.append(status) }
+            }
+            XCTAssertEqual(statuses, [307], "\(transport)")
+            XCTAssertEqual(server.requests.count, 1, "\(transport)")
         }
-        XCTAssertEqual(statuses, [307])
-        XCTAssertEqual(server.requests.count, 1)
     }
 
     func testBackstopIsLaterThanEveryWatchdogLimit() {
-        XCTAssertEqual(HTTPStreamClient.backstop(UpstreamTimeouts(connect: 0.3, firstByte: 0.3, idle: 0.3)), 31)
-        XCTAssertEqual(HTTPStreamClient.backstop(UpstreamTimeouts()), 90)
-        XCTAssertEqual(HTTPStreamClient.backstop(UpstreamTimeouts(idle: .infinity)), 86_430)
+        XCTAssertEqual(SessionStreamClient.backstop(UpstreamTimeouts(connect: 0.3, firstByte: 0.3, idle: 0.3)), 31)
+        XCTAssertEqual(SessionStreamClient.backstop(UpstreamTimeouts()), 90)
+        XCTAssertEqual(SessionStreamClient.backstop(UpstreamTimeouts(idle: .infinity)), 86_430)
+    }
+
+    // MARK: - Connection reuse (event loops)
+
+    func testSecondCallReusesTheConnection() async throws {
+        let server = try fakeUpstream([.keepAliveHead(contentLength: 5), .text("hello")], keepAlive: true)
+        for _ in 0..<3 {
+            let received = try await Self.text(of: stream(post(server.baseURL), .automatic))
+            XCTAssertEqual(received, "hello")
+        }
+        XCTAssertEqual(server.requests.count, 3)
+        XCTAssertEqual(server.acceptedConnections, 1)
+    }
+
+    func testChunkedResponseEndedByTheProviderMarkerIsReused() async throws {
+        // The consumer stops at the end marker; the chunked body's end is already in
+        // the socket, so the connection still goes back to the pool.
+        let server = try fakeUpstream([.keepAliveHead(), .chunk("data: [DONE]\n\n"), .lastChunk], keepAlive: true)
+        for _ in 0..<2 {
+            for try await part in stream(post(server.baseURL), .automatic) {
+                if case .body(let data) = part, String(decoding: data, as: UTF8.self).contains("[DONE]") { break }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        XCTAssertEqual(server.requests.count, 2)
+        XCTAssertEqual(server.acceptedConnections, 1)
+    }
+
+    func testCancelledCallsConnectionIsNotReused() async throws {
+        let server = try fakeUpstream([.keepAliveHead(), .chunk("part"), .awaitClientClose], keepAlive: true)
+        _ = try await cancelAfterFirstBody(stream(post(server.baseURL), .automatic), server: server)
+        _ = try await cancelAfterFirstBody(stream(post(server.baseURL), .automatic), server: server)
+        XCTAssertEqual(server.acceptedConnections, 2)
+    }
+
+    func testConnectionClosedByTheUpstreamIsNotReused() async throws {
+        // Keep-alive framing, but the server closes after each response: the pooled
+        // connection is seen closed and the next call opens another.
+        let server = try fakeUpstream([.keepAliveHead(contentLength: 2), .text("ok")])
+        let first = try await Self.text(of: stream(post(server.baseURL), .automatic))
+        try await Task.sleep(for: .milliseconds(50))
+        let second = try await Self.text(of: stream(post(server.baseURL), .automatic))
+        XCTAssertEqual([first, second], ["ok", "ok"])
+        XCTAssertEqual(server.acceptedConnections, 2)
+    }
+
+    func testBurstOf200ConcurrentStreamsAllComplete() async throws {
+        let events = (1...20).map { "data: {\"n\":\($0)}\n\n" }
+        let server = try fakeUpstream([.keepAliveHead()] + events.map { .chunk($0) } + [.lastChunk], keepAlive: true, concurrent: true)
+        let expected = events.joined()
+        let request = post(server.baseURL)
+        let timeouts = quick
+        let results = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    try await Self.text(of: HTTPStreamClient.stream(request, body: Data(), timeouts: timeouts, label: "test"))
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        XCTAssertEqual(results.count, 200)
+        XCTAssertEqual(results.filter { $0 == expected }.count, 200)
+        XCTAssertEqual(server.requests.count, 200)
+        XCTAssertLessThanOrEqual(server.acceptedConnections, 200)
     }
 
     // MARK: - Helpers
 
+    /// The body of a successful response as text.
+    static func text(of response: UpstreamResponse) async throws -> String {
+        var received = Data()
+        for try await part in response {
+            if case .body(let data) = part { received += data }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Cancels the consumer after the first body piece; milliseconds until the upstream saw the close.
+    func cancelAfterFirstBody(_ response: UpstreamResponse, server: FakeUpstream) async throws -> Double {
+        let gotBody = expectation(description: "first body part")
+        let consumer = Task {
+            for try await part in response { if case .body = part { gotBody.fulfill() } }
+        }
+        await fulfillment(of: [gotBody], timeout: 5)
+        let before = server.closedAt
+        let cancelledAt = ContinuousClock.now
+        consumer.cancel()
+        let giveUp = cancelledAt + .seconds(1)
+        while server.closedAt == before && .now < giveUp { try await Task.sleep(for: .milliseconds(1)) }
+        let closedAt = try XCTUnwrap(server.closedAt)
+        return Double((closedAt - cancelledAt).components.attoseconds) / 1e15 + Double((closedAt - cancelledAt).components.seconds) * 1000
+    }
+
     /// The error that ends `stream`, draining any parts before it.
-    func failure(of stream: AsyncThrowingStream<UpstreamPart, Error>) async -> ChatBackendError? {
+    func failure(of stream: UpstreamResponse) async -> ChatBackendError? {
         do {
             for try await _ in stream {}
             return nil

@@ -1,4 +1,5 @@
 @testable import HTTPServer
+@testable import Sockets
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -9,7 +9,10 @@ import Glibc
 /// against exact provider wire formats without a network.
 ///
 /// Runs on its own `Thread` with plain POSIX sockets, deliberately independent of the
-/// code under test. Every connection is closed after its script (`Connection: close`).
+/// code under test. By default every connection is closed after its script (`Connection:
+/// close`); with `keepAlive` the script is replayed for each further request on the same
+/// connection, and `concurrent` serves each connection on a thread of its own.
+/// `acceptedConnections` counts the connections, so tests can see reuse.
 /// Create it with `XCTestCase.fakeUpstream(_:)`, which stops it when the test ends.
 public final class FakeUpstream: @unchecked Sendable {
     // @unchecked: mutable state lives in `recorded`/`closedAt` behind `lock`; sockets are
@@ -51,14 +54,29 @@ public final class FakeUpstream: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [RecordedRequest] = []
     private var closedInstant: ContinuousClock.Instant?
+    private var accepted = 0
+    private let keepAlive: Bool
+    private let concurrent: Bool
+    private let readsRequest: Bool
     private let signals = DispatchSemaphore(value: 0)
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var requests: [RecordedRequest] { lock.withLock { recorded } }
     public var closedAt: ContinuousClock.Instant? { lock.withLock { closedInstant } }
+    /// Connections accepted so far.
+    public var acceptedConnections: Int { lock.withLock { accepted } }
 
-    public init(_ script: [Step]) throws {
+    /// - Parameters:
+    ///   - keepAlive: after the script, wait for another request on the same connection
+    ///     and play the script again (its head must frame the body: see `keepAliveHead`).
+    ///   - concurrent: serve each connection on its own thread.
+    ///   - readsRequest: `false` plays the script at once without reading a request
+    ///     (a server that answers a TLS handshake with plain text).
+    public init(_ script: [Step], keepAlive: Bool = false, concurrent: Bool = false, readsRequest: Bool = true) throws {
         self.script = script
+        self.keepAlive = keepAlive
+        self.concurrent = concurrent
+        self.readsRequest = readsRequest
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         var address = sockaddr_in()
@@ -68,7 +86,7 @@ public final class FakeUpstream: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 16) == 0 else {
+        guard bound == 0, listen(fd, 512) == 0 else {
             close(fd)
             throw POSIXError(.init(rawValue: errno) ?? .EIO)
         }
@@ -100,8 +118,16 @@ public final class FakeUpstream: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            serve(connection)
-            close(connection)
+            lock.withLock { accepted += 1 }
+            if concurrent {
+                Thread { [self] in
+                    serve(connection)
+                    close(connection)
+                }.start()
+            } else {
+                serve(connection)
+                close(connection)
+            }
         }
     }
 
@@ -111,13 +137,22 @@ public final class FakeUpstream: @unchecked Sendable {
         var noDelay: Int32 = 1
         setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         var reader = SocketReader(fd: connection)
-        guard let request = readRequest(&reader, connection) else { return }
-        lock.withLock { recorded.append(request) }
-        requestReceived.fulfill()
+        repeat {
+            if readsRequest {
+                guard let request = readRequest(&reader, connection) else { return }
+                lock.withLock { recorded.append(request) }
+            }
+            requestReceived.fulfill()
+            guard play(connection) else { return }
+        } while keepAlive
+    }
+
+    /// Plays the script on `connection`; false when the connection ended.
+    private func play(_ connection: Int32) -> Bool {
         for step in script {
             switch step {
             case .send(let bytes):
-                guard writeAll(connection, bytes) else { return }
+                guard writeAll(connection, bytes) else { return false }
             case .waitForSignal:
                 _ = signals.wait(timeout: .now() + 10)
             case .awaitClientClose:
@@ -125,8 +160,10 @@ public final class FakeUpstream: @unchecked Sendable {
                 while recv(connection, &buffer, buffer.count, 0) > 0 {}
                 lock.withLock { closedInstant = .now }
                 clientClosed.fulfill()
+                return false
             }
         }
+        return true
     }
 
     private func readRequest(_ reader: inout SocketReader, _ connection: Int32) -> RecordedRequest? {
@@ -224,6 +261,21 @@ extension FakeUpstream.Step {
         return .text(lines.joined(separator: "\r\n") + "\r\n\r\n")
     }
 
+    /// A response head that keeps the connection open: the body is `contentLength` bytes,
+    /// or chunked when `nil` (send it with `chunk(_:)`, then `lastChunk`).
+    public static func keepAliveHead(contentLength: Int? = nil, contentType: String = "text/event-stream") -> Self {
+        let framing = contentLength.map { "Content-Length: \($0)" } ?? "Transfer-Encoding: chunked"
+        return .text("HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\n\(framing)\r\n\r\n")
+    }
+
+    /// `text` as one chunk of a chunked body.
+    public static func chunk(_ text: String) -> Self {
+        .text(String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n")
+    }
+
+    /// The end of a chunked body.
+    public static var lastChunk: Self { .text("0\r\n\r\n") }
+
     /// `text` as separate writes of the given sizes in bytes (the last takes the rest),
     /// to split lines and UTF-8 sequences where the test chooses.
     public static func pieces(_ text: String, sizes: [Int]) -> [Self] {
@@ -240,8 +292,9 @@ extension FakeUpstream.Step {
 
 extension XCTestCase {
     /// A running fake upstream, stopped when the test ends.
-    public func fakeUpstream(_ script: [FakeUpstream.Step]) throws -> FakeUpstream {
-        let server = try FakeUpstream(script)
+    public func fakeUpstream(_ script: [FakeUpstream.Step], keepAlive: Bool = false, concurrent: Bool = false,
+                             readsRequest: Bool = true) throws -> FakeUpstream {
+        let server = try FakeUpstream(script, keepAlive: keepAlive, concurrent: concurrent, readsRequest: readsRequest)
         addTeardownBlock { server.stop() }
         return server
     }

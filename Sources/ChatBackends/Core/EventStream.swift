@@ -11,7 +11,10 @@ enum EventStream {
         _ body: @escaping @Sendable (_ yield: Yield) async throws -> Void
     ) -> AsyncThrowingStream<ChatEvent, Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatEvent.self)
-        let task = Task {
+        // The work keeps the caller's executor: in the server that is the connection's
+        // event loop, so an upstream socket read and the reply's write share one thread.
+        let executor = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
+        let task = Task(executorPreference: executor) {
             do {
                 try await body { event in
                     // Deltas are forwarded as chunks unchecked downstream, so an empty one

@@ -14,74 +14,69 @@ import FoundationNetworking
 /// }
 /// ```
 ///
-/// Stopping the iteration (or cancelling the consuming task) cancels the URLSession task,
-/// which closes the upstream connection at once. Each call gets its own session: the
-/// delegate is per session on Linux, and a session dies with its stream, so nothing leaks.
+/// `http://` goes over Runnel's own event loops with a keep-alive pool
+/// (`HTTP1ResponseStream`): local model servers are the common case, and a proxied
+/// stream then costs little more than the bytes. `https://` goes through
+/// FoundationNetworking's TLS with one shared session per configuration
+/// (`SessionStreamClient`). Both keep the same promises: timeouts per stage, redirects
+/// returned as responses (never followed), clear transport errors, and the upstream
+/// connection closed at once when the consumer stops (cancels, or stops iterating).
 enum HTTPStreamClient {
-    /// Starts `request` with `body` (sent as an upload so the delegate learns when the
-    /// request has gone out) and returns its response as a stream. Transport failures
-    /// and timeouts end the stream with a `ChatBackendError`; HTTP error statuses do not
-    /// (they are a `head` like any other).
-    static func stream(_ request: URLRequest, body: Data, timeouts: UpstreamTimeouts, label: String)
-        -> AsyncThrowingStream<UpstreamPart, Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: UpstreamPart.self)
+    /// Which transport carries a call.
+    enum Transport: Sendable, CaseIterable {
+        /// The event loops for `http://`, the shared URLSession for anything else.
+        case automatic
+        /// Always the shared URLSession (tests hold both transports to the same promises).
+        case urlSession
+    }
 
-        // One serial queue for the delegate and the watchdog timer: callbacks arrive in order.
-        let queue = DispatchQueue(label: "runnel.upstream.\(label)")
-        let operations = OperationQueue()
-        operations.maxConcurrentOperationCount = 1
-        operations.underlyingQueue = queue
-
-        let watchdog = StreamWatchdog(timeouts: timeouts, queue: queue)
-        let delegate = UpstreamTaskDelegate(continuation: continuation, watchdog: watchdog, label: label)
-        let session = URLSession(configuration: configuration(timeouts), delegate: delegate, delegateQueue: operations)
-
-        var request = request
-        request.timeoutInterval = backstop(timeouts)
-        let task = session.uploadTask(with: request, from: body)
-
-        let target = request.url.map(UpstreamFailure.displayURL) ?? "the upstream"
-        // URLSession reports no upload progress for an empty body, so the connect stage
-        // could never end; start such a request at the first-byte stage instead.
-        watchdog.start(at: body.isEmpty ? .firstByte : .connect) { phase, seconds in
-            continuation.finish(throwing: timeoutError(phase, seconds: seconds, label: label, target: target))
-            task.cancel()
+    /// Starts `request` with `body` and returns its response as an async sequence of one
+    /// `head` then `body` pieces. Transport failures and timeouts end it with a
+    /// `ChatBackendError`; HTTP error statuses do not (they are a `head` like any other).
+    static func stream(_ request: URLRequest, body: Data, timeouts: UpstreamTimeouts, label: String,
+                       transport: Transport = .automatic) -> UpstreamResponse {
+        if transport == .automatic, request.url?.scheme?.lowercased() == "http" {
+            return UpstreamResponse(source: .eventLoop(HTTP1ResponseStream(request: request, body: body, timeouts: timeouts, label: label)))
         }
-        continuation.onTermination = { _ in
-            watchdog.stop()
-            task.cancel()
-            session.invalidateAndCancel()  // releases the delegate, which the session retains
+        return UpstreamResponse(source: .session(SessionStreamClient.stream(request, body: body, timeouts: timeouts, label: label)))
+    }
+}
+
+/// An upstream response from either transport.
+struct UpstreamResponse: AsyncSequence {
+    typealias Element = UpstreamPart
+
+    enum Source {
+        case eventLoop(HTTP1ResponseStream)
+        case session(AsyncThrowingStream<UpstreamPart, Error>)
+    }
+
+    let source: Source
+
+    func makeAsyncIterator() -> Iterator {
+        switch source {
+        case .eventLoop(let stream): Iterator(source: .eventLoop(stream.makeAsyncIterator()))
+        case .session(let stream): Iterator(source: .session(stream.makeAsyncIterator()))
         }
-        task.resume()
-        return stream
     }
 
-    private static func configuration(_ timeouts: UpstreamTimeouts) -> URLSessionConfiguration {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = backstop(timeouts)
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        return configuration
-    }
+    struct Iterator: AsyncIteratorProtocol {
+        enum Source {
+            case eventLoop(HTTP1ResponseStream.Iterator)
+            case session(AsyncThrowingStream<UpstreamPart, Error>.Iterator)
+        }
 
-    /// URLSession's own timer, in whole seconds, kept later than every watchdog limit so
-    /// it only fires if the watchdog somehow did not (its error then maps to a timeout too).
-    static func backstop(_ timeouts: UpstreamTimeouts) -> TimeInterval {
-        let longest = max(timeouts.connect, timeouts.firstByte, timeouts.idle)
-        return min(longest.rounded(.up), 86_400) + 30
-    }
+        var source: Source
 
-    private static func timeoutError(_ phase: StreamWatchdog.Phase, seconds: TimeInterval, label: String, target: String) -> ChatBackendError {
-        let limit = seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : "\(Int(seconds.rounded())) s"
-        switch phase {
-        case .connect:
-            return ChatBackendError(.upstreamTimeout, "\(label): could not connect to \(target) and send the request within \(limit)")
-        case .firstByte:
-            return ChatBackendError(.upstreamTimeout, "\(label): \(target) did not start responding within \(limit)")
-        case .idle:
-            return ChatBackendError(.upstreamTimeout, "\(label): \(target) stopped sending for \(limit) mid-response")
+        mutating func next() async throws -> UpstreamPart? {
+            switch source {
+            case .eventLoop(var iterator):
+                defer { source = .eventLoop(iterator) }
+                return try await iterator.next()
+            case .session(var iterator):
+                defer { source = .session(iterator) }
+                return try await iterator.next()
+            }
         }
     }
 }

@@ -75,7 +75,8 @@ struct RemoteCall: Sendable {
                     mode = .collect(status: status)
                 }
             case (.body(let data), .events):
-                for event in try decoder.feed(data) {
+                // Through the raw bytes: iterating `Data` itself costs a call per byte.
+                for event in try data.withUnsafeBytes({ try decoder.feed($0) }) {
                     for chatEvent in try interpreter.interpret(event) { yield(chatEvent) }
                     if interpreter.isComplete { return }
                 }

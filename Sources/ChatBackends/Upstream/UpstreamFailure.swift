@@ -36,30 +36,66 @@ enum UpstreamFailure {
         return ChatBackendError(code, message)
     }
 
+    /// What went wrong below HTTP, whichever transport saw it.
+    enum TransportProblem: Error, Equatable {
+        case timedOut, cannotConnect, cannotResolve, connectionLost, tlsFailed, unusableURL
+        case malformedResponse(String?)
+        case other(String)
+    }
+
     /// The error for a transport failure reported by URLSession.
     static func transport(_ error: Error, label: String, url: URL?) -> ChatBackendError {
-        let target = url.map(displayURL) ?? "the upstream"
         guard let urlError = error as? URLError else {
-            return ChatBackendError(.upstreamUnavailable, "\(label): request to \(target) failed: \(error.localizedDescription)")
+            return transport(.other(error.localizedDescription), label: label, url: url)
         }
+        let problem: TransportProblem
         switch urlError.code {
+        case .timedOut: problem = .timedOut
+        case .cannotConnectToHost: problem = .cannotConnect
+        case .cannotFindHost, .dnsLookupFailed: problem = .cannotResolve
+        case .networkConnectionLost, .notConnectedToInternet: problem = .connectionLost
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+             .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid: problem = .tlsFailed
+        case .badServerResponse, .cannotParseResponse, .cannotDecodeRawData, .cannotDecodeContentData: problem = .malformedResponse(nil)
+        case .badURL, .unsupportedURL: problem = .unusableURL
+        default: problem = .other("\(urlError.code.rawValue)")
+        }
+        return transport(problem, label: label, url: url)
+    }
+
+    /// The error for a transport failure, said the same way for every transport.
+    static func transport(_ problem: TransportProblem, label: String, url: URL?) -> ChatBackendError {
+        let target = url.map(displayURL) ?? "the upstream"
+        switch problem {
         case .timedOut:
             return ChatBackendError(.upstreamTimeout, "\(label): request to \(target) timed out")
-        case .cannotConnectToHost:
+        case .cannotConnect:
             return ChatBackendError(.upstreamUnavailable, "\(label): cannot connect to \(target) (connection refused or unreachable)")
-        case .cannotFindHost, .dnsLookupFailed:
+        case .cannotResolve:
             return ChatBackendError(.upstreamUnavailable, "\(label): cannot resolve the host of \(target)")
-        case .networkConnectionLost, .notConnectedToInternet:
+        case .connectionLost:
             return ChatBackendError(.upstreamUnavailable, "\(label): connection to \(target) was lost")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid:
+        case .tlsFailed:
             return ChatBackendError(.upstreamUnavailable, "\(label): TLS handshake with \(target) failed")
-        case .badServerResponse, .cannotParseResponse, .cannotDecodeRawData, .cannotDecodeContentData:
-            return ChatBackendError(.upstreamProtocol, "\(label): \(target) sent a malformed HTTP response")
-        case .badURL, .unsupportedURL:
+        case .malformedResponse(let detail):
+            return ChatBackendError(.upstreamProtocol, "\(label): \(target) sent a malformed HTTP response" + (detail.map { " (\($0))" } ?? ""))
+        case .unusableURL:
             return ChatBackendError(.upstreamUnavailable, "\(label): \(target) is not a usable URL")
-        default:
-            return ChatBackendError(.upstreamUnavailable, "\(label): request to \(target) failed (\(urlError.code.rawValue))")
+        case .other(let detail):
+            return ChatBackendError(.upstreamUnavailable, "\(label): request to \(target) failed (\(detail))")
+        }
+    }
+
+    /// The error for a call that went quiet past its limit at `phase`.
+    static func timeout(_ phase: StreamWatchdog.Phase, seconds: TimeInterval, label: String, target: String) -> ChatBackendError {
+        let limit = seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : "\(Int(seconds.rounded())) s"
+        switch phase {
+        case .connect:
+            return ChatBackendError(.upstreamTimeout, "\(label): could not connect to \(target) and send the request within \(limit)")
+        case .firstByte:
+            return ChatBackendError(.upstreamTimeout, "\(label): \(target) did not start responding within \(limit)")
+        case .idle:
+            return ChatBackendError(.upstreamTimeout, "\(label): \(target) stopped sending for \(limit) mid-response")
         }
     }
 

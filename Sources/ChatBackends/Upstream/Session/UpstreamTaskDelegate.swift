@@ -3,15 +3,8 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// A piece of an upstream HTTP response, in arrival order: one head, then body reads.
-enum UpstreamPart: Sendable, Equatable {
-    /// The status and headers (names lowercased).
-    case head(status: Int, headers: [String: String])
-    /// The bytes of one network read.
-    case body(Data)
-}
-
-/// Forwards URLSession's callbacks for one task into an `AsyncThrowingStream`.
+/// Forwards URLSession's callbacks for one task into an `AsyncThrowingStream` (the
+/// shared session's `SessionTaskRouter` calls it for its task only).
 ///
 /// Linux's URLSession has no `bytes(for:)`; a data delegate is the only way to see a
 /// response as it arrives (one `didReceive data` per network read). The delegate holds

@@ -14,6 +14,8 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
     case closed
     /// The address is already in use (bind).
     case addressInUse(port: Int)
+    /// A host name the resolver could not turn into an address (`getaddrinfo`).
+    case unresolvable(host: String, reason: String)
     /// Any other failure: the call's name and errno.
     case failed(call: String, errno: Int32)
 
@@ -33,6 +35,7 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
         case .timedOut: return "timed out"
         case .closed: return "socket closed"
         case .addressInUse(let port): return "port \(port) in use"
+        case .unresolvable(let host, let reason): return "cannot resolve \(host): \(reason)"
         case .failed(let call, let code): return "\(call) failed: \(String(cString: strerror(code))) (errno \(code))"
         }
     }

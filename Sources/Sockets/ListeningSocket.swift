@@ -11,27 +11,23 @@ public struct ListeningSocket: Sendable {
     /// Binds `host` (a numeric address or a name such as `localhost`) on `port`
     /// (0: any free port) with `SO_REUSEADDR`, and listens with `backlog`.
     public static func bind(host: String, port: Int, backlog: Int32 = 4096) throws(SocketError) -> ListeningSocket {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let first = list else { throw .failed(call: "getaddrinfo(\(host))", errno: EINVAL) }
-        defer { freeaddrinfo(list) }
+        let addresses: [SocketAddress]
+        do {
+            addresses = try SocketAddress.resolve(host: host, port: port, passive: true)
+        } catch {
+            throw .failed(call: "getaddrinfo(\(host))", errno: EINVAL)
+        }
 
         var lastError = SocketError.failed(call: "bind", errno: EADDRNOTAVAIL)
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let info = entry {
-            entry = info.pointee.ai_next
-            let fd = Glibc.socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        for address in addresses {
+            let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { lastError = .fromErrno("socket"); continue }
             var on: Int32 = 1
             _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-            if info.pointee.ai_family == AF_INET6 {
+            if address.family == AF_INET6 {
                 _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
             }
-            guard Glibc.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            guard address.withSockaddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
                 lastError = errno == EADDRINUSE ? .addressInUse(port: port) : .fromErrno("bind")
                 Glibc.close(fd)
                 continue

@@ -1,0 +1,269 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Sockets
+
+/// The transport for `http://` upstreams: one request over a pooled keep-alive
+/// connection on Runnel's own event loops, its response read only as fast as the
+/// consumer asks for it.
+///
+/// Each `next()` reads the socket once at most (after the pieces of the previous read
+/// are taken), so no more than one read's worth is ever held beyond what the consumer
+/// took: while the consumer is behind, the socket is not read and TCP pushes back on
+/// the upstream. Cancelling the consuming task shuts the socket down at once (the
+/// upstream sees the close); a connection goes back to the pool only when its response
+/// was read cleanly to the end.
+struct HTTP1ResponseStream: AsyncSequence {
+    typealias Element = UpstreamPart
+
+    let request: URLRequest
+    let body: Data
+    let timeouts: UpstreamTimeouts
+    let label: String
+    var pool = HTTP1ConnectionPool.shared
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(exchange: HTTP1Exchange(request: request, body: body, timeouts: timeouts, label: label, pool: pool))
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let exchange: HTTP1Exchange
+
+        mutating func next() async throws -> UpstreamPart? {
+            try await exchange.next()
+        }
+    }
+}
+
+/// The state of one request and its response.
+///
+/// `@unchecked Sendable`: everything but `abortable` is touched only by the task that
+/// iterates (one `next()` at a time); `abortable` is what a cancellation on another
+/// thread shuts down, behind a lock.
+final class HTTP1Exchange: @unchecked Sendable {
+    /// Bytes asked of the kernel per read (on the stack, never kept per connection).
+    static let readBytes = 16 * 1024
+
+    private let request: URLRequest
+    private let body: Data
+    private let timeouts: UpstreamTimeouts
+    private let label: String
+    private let pool: HTTP1ConnectionPool
+
+    private var connection: HTTP1Connection?
+    private let abortable = Locked<HTTP1Connection?>(nil)
+    private var parser = HTTP1ResponseParser()
+    private var pending: [UpstreamPart] = []
+    private var finished = false
+    /// The stage, for the limit of the next wait and the message of a timeout.
+    private var phase = StreamWatchdog.Phase.connect
+    /// The connection came from the pool and nothing of the response arrived yet: if it
+    /// turns out closed, the request is sent once more on a new connection.
+    private var mayRetry = false
+    private var retried = false
+
+    init(request: URLRequest, body: Data, timeouts: UpstreamTimeouts, label: String, pool: HTTP1ConnectionPool) {
+        self.request = request
+        self.body = body
+        self.timeouts = timeouts
+        self.label = label
+        self.pool = pool
+    }
+
+    deinit {
+        guard let connection else { return }
+        // Dropped before the end (a provider's end marker came first): the rest of the
+        // response may already be in the socket; if so the connection is still reusable.
+        if salvage(connection) { pool.putBack(connection) } else { connection.close() }
+    }
+
+    func next() async throws -> UpstreamPart? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        if finished { return nil }
+        return try await withTaskCancellationHandler {
+            try await advance()
+        } onCancel: {
+            abortable.withLock { $0 }?.abort()
+        }
+    }
+
+    private func advance() async throws -> UpstreamPart? {
+        do {
+            while true {
+                do {
+                    if connection == nil { try await start() }
+                    try Task.checkCancellation()
+                    try await readOnce()
+                } catch SocketError.disconnected where mayRetry && !Task.isCancelled {
+                    release(reuse: false)  // the pooled connection had closed: once more on a new one
+                    mayRetry = false
+                    retried = true
+                    phase = .connect
+                    continue
+                }
+                if !pending.isEmpty { return pending.removeFirst() }
+                if finished { return nil }
+            }
+        } catch {
+            release(reuse: false)
+            finished = true
+            if Task.isCancelled { throw CancellationError() }
+            throw failure(error)
+        }
+    }
+
+    /// Takes or opens a connection and sends the request; within the connect limit.
+    private func start() async throws {
+        let http: HTTP1Request
+        http = try HTTP1Request(request, body: body)
+        parser = HTTP1ResponseParser(requestWasHead: http.isHead)
+        let upstream = HTTP1ConnectionPool.Upstream(host: http.host, port: http.port)
+        let loop = try UpstreamLoops.pick()
+        let bytes = http.bytes
+
+        // The common case, a pooled connection with room for the whole request, needs no timer.
+        if !retried, let pooled = pool.take(upstream, preferring: loop) {
+            adopt(pooled)
+            mayRetry = true
+            let sent = try pooled.sendNow(bytes[...])
+            if sent < bytes.count { try await withConnectLimit { try await pooled.send(bytes, from: sent) } }
+            phase = .firstByte
+            return
+        }
+        mayRetry = false
+        let opened = try await withConnectLimit { () -> HTTP1Connection in
+            let connection = try await HTTP1Connection.open(to: upstream, on: loop)
+            do {
+                try await connection.send(bytes, from: 0)
+            } catch {
+                connection.close()
+                throw error
+            }
+            return connection
+        }
+        adopt(opened)
+        phase = .firstByte
+    }
+
+    private func adopt(_ connection: HTTP1Connection) {
+        self.connection = connection
+        abortable.withLock { $0 = connection }
+    }
+
+    /// One read (waiting for the socket if it has nothing), fed to the parser; its
+    /// pieces land in `pending`.
+    private func readOnce() async throws {
+        guard let connection else { return }
+        while true {
+            let outcome = withUnsafeTemporaryAllocation(byteCount: Self.readBytes, alignment: 1) { scratch -> Result<HTTP1ResponseParser.Output?, Error> in
+                do {
+                    let count = try connection.socket.read(into: scratch)
+                    return .success(try parser.feed(UnsafeRawBufferPointer(rebasing: scratch[..<count])))
+                } catch SocketError.blocked {
+                    return .success(nil)
+                } catch {
+                    return .failure(error)
+                }
+            }
+            let output: HTTP1ResponseParser.Output
+            switch outcome {
+            case .success(let read?):
+                output = read
+            case .success(nil):
+                let limit = phase == .idle ? timeouts.idle : timeouts.firstByte
+                try await connection.loop.waitReadable(connection.socket, deadline: Self.deadline(after: limit))
+                continue
+            case .failure(SocketError.disconnected) where !mayRetry:
+                try parser.finishAtClose()
+                output = HTTP1ResponseParser.Output(isComplete: true)
+            case .failure(let error):
+                throw error
+            }
+            mayRetry = false
+            if let head = output.head {
+                phase = .idle
+                pending.append(.head(status: head.status, headers: head.headers))
+            }
+            if !output.body.isEmpty { pending.append(.body(output.body)) }
+            if output.isComplete {
+                release(reuse: parser.isReusable)
+                finished = true
+            }
+            return
+        }
+    }
+
+    /// Gives the connection back to the pool (or closes it) and forgets it.
+    private func release(reuse: Bool) {
+        guard let connection else { return }
+        self.connection = nil
+        abortable.withLock { $0 = nil }
+        if reuse { pool.putBack(connection) } else { connection.close() }
+    }
+
+    /// Reads what is already there without waiting; whether that completed the response
+    /// and left the connection reusable.
+    private func salvage(_ connection: HTTP1Connection) -> Bool {
+        for _ in 0..<4 where !parser.isComplete {
+            let progressed = withUnsafeTemporaryAllocation(byteCount: Self.readBytes, alignment: 1) { scratch -> Bool in
+                guard let count = try? connection.socket.read(into: scratch) else { return false }
+                return (try? parser.feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))) != nil
+            }
+            if !progressed { break }
+        }
+        return parser.isReusable
+    }
+
+    /// Runs the connect stage (connect and send) within `timeouts.connect`.
+    private func withConnectLimit<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let deadline = Self.deadline(after: timeouts.connect) else { return try await body() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                // The limit came first; a connection that made it anyway is closed.
+                group.cancelAll()
+                while let late = try? await group.next() { (late as? HTTP1Connection)?.close() }
+                throw SocketError.timedOut
+            }
+            return value
+        }
+    }
+
+    /// `seconds` from now, or `nil` when the limit is not a finite time.
+    private static func deadline(after seconds: TimeInterval) -> ContinuousClock.Instant? {
+        guard seconds.isFinite, seconds < 1e9 else { return nil }
+        return .now + .milliseconds(Int64((max(0, seconds) * 1000).rounded(.up)))
+    }
+
+    /// The error the consumer sees for whatever ended the exchange.
+    private func failure(_ error: Error) -> Error {
+        if let error = error as? ChatBackendError { return error }
+        let url = request.url
+        let target = url.map(UpstreamFailure.displayURL) ?? "the upstream"
+        let problem: UpstreamFailure.TransportProblem
+        switch error {
+        case let error as UpstreamFailure.TransportProblem:
+            problem = error
+        case let error as HTTP1ResponseParser.Failure:
+            problem = error.description.hasPrefix("the connection closed") ? .connectionLost : .malformedResponse(error.description)
+        case SocketError.timedOut:
+            let seconds = phase == .connect ? timeouts.connect : (phase == .idle ? timeouts.idle : timeouts.firstByte)
+            return UpstreamFailure.timeout(phase, seconds: seconds, label: label, target: target)
+        case SocketError.unresolvable:
+            problem = .cannotResolve
+        case SocketError.failed(let call, _) where call == "connect":
+            problem = .cannotConnect
+        case SocketError.disconnected, SocketError.closed:
+            problem = .connectionLost
+        default:
+            problem = .other("\(error)")
+        }
+        return UpstreamFailure.transport(problem, label: label, url: url)
+    }
+}
