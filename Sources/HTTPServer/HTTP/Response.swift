@@ -60,32 +60,26 @@ extension ResponseBodyWriter {
 
 /// The handler of every request: the server's one extension point.
 public protocol HTTPHandler: Sendable {
+    /// Answers `request`; a thrown ``HTTPError`` becomes a response through
+    /// ``errorResponse(for:head:)``, any other error a 500.
     func handle(_ request: Request) async throws -> Response
     /// The largest body this request may carry (413 beyond it), decided from its head.
     func maxBodySize(for head: RequestHead) -> Int
-    /// The response for an error the server raises after reading `head` but before the
-    /// handler runs (413, 408); nil: a plain-text one. The connection closes after it.
-    func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response?
+    /// The one place an error becomes a response: one the handler threw, or one the
+    /// server raised itself (400, 408, 413, 431, 501…; `head` is nil when the request
+    /// could not be parsed that far). After a server-raised one the connection closes.
+    func errorResponse(for error: HTTPError, head: RequestHead?) -> Response
 }
 
 extension HTTPHandler {
     public func maxBodySize(for head: RequestHead) -> Int { ServerConfiguration.defaultMaxBodySize }
-    public func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response? { nil }
-}
 
-/// An error a handler throws to answer with a status and a plain-text message.
-public struct HTTPError: Error, Sendable, CustomStringConvertible {
-    public var status: HTTPStatus
-    public var message: String
-    public var headers: HTTPHeaders
-
-    public init(_ status: HTTPStatus, _ message: String? = nil, headers: HTTPHeaders = [:]) {
-        self.status = status
-        self.message = message ?? status.reason
-        self.headers = headers
+    /// Plain text: the message and a line end, with the error's headers.
+    public func errorResponse(for error: HTTPError, head: RequestHead?) -> Response {
+        var response = Response.text(error.message + "\n", status: error.status)
+        for field in error.headers { response.headers[field.name] = field.value }
+        return response
     }
-
-    public var description: String { "\(status): \(message)" }
 }
 
 /// The writer a producer gets when its body can never be sent: every write throws.

@@ -26,10 +26,10 @@ struct Connection {
             do {
                 head = try await readHead(&buffer, &parser, isFirstRequest: isFirstRequest)
             } catch let error as HTTPParseError {
-                await sendError(error.status, error.message)
+                await sendError(HTTPError(error.status, error.message))
                 return
             } catch ReadFailure.requestTimedOut {
-                await sendError(.requestTimeout, "request head not received within \(configuration.headerReadTimeout)")
+                await sendError(HTTPError(.requestTimeout, "request head not received within \(configuration.headerReadTimeout)"))
                 return
             } catch {
                 return
@@ -38,20 +38,20 @@ struct Connection {
             _ = registry.setIdle(io.socket, false)
             let started = ContinuousClock.now
             guard HTTPMethod.known.contains(head.method) else {
-                await sendError(.notImplemented, "method \(head.method) is not implemented")
+                await sendError(HTTPError(.notImplemented, "method \(head.method) is not implemented"))
                 return
             }
             let body: [UInt8]
             do {
                 body = try await readBody(of: head, &buffer, &parser)
             } catch let error as HTTPError {
-                await sendError(error.status, error.message, head: head)
+                await sendError(error, head: head)
                 return
             } catch let error as HTTPParseError {
-                await sendError(error.status, error.message, head: head)
+                await sendError(HTTPError(error.status, error.message), head: head)
                 return
             } catch ReadFailure.requestTimedOut {
-                await sendError(.requestTimeout, "request body not received within \(configuration.bodyReadTimeout)", head: head)
+                await sendError(HTTPError(.requestTimeout, "request body not received within \(configuration.bodyReadTimeout)"), head: head)
                 return
             } catch {
                 return
@@ -123,11 +123,9 @@ struct Connection {
         do {
             return try await handler.handle(request)
         } catch let error as HTTPError {
-            var response = Response.text(error.message + "\n", status: error.status)
-            for field in error.headers { response.headers[field.name] = field.value }
-            return response
+            return handler.errorResponse(for: error, head: request.head)
         } catch {
-            return Response.text("internal server error\n", status: .internalServerError)
+            return handler.errorResponse(for: HTTPError(.internalServerError, "internal server error"), head: request.head)
         }
     }
 
@@ -186,24 +184,21 @@ struct Connection {
         try await producer(writer)
     }
 
-    private func sendError(_ status: HTTPStatus, _ message: String, head: RequestHead? = nil) async {
-        let custom = head.flatMap { handler.errorResponse(status: status, message: message, for: $0) }
-        var body = Array((message + "\n").utf8)
-        var headers: HTTPHeaders = ["Content-Type": "text/plain; charset=utf-8"]
-        if let custom, case .bytes(let bytes) = custom.body {
-            body = bytes
-            headers = custom.headers
-        }
+    /// Answers an error the server raised itself (the handler shapes it), then closes.
+    private func sendError(_ error: HTTPError, head: RequestHead? = nil) async {
+        let response = handler.errorResponse(for: error, head: head)
+        var body: [UInt8] = []
+        if case .bytes(let bytes) = response.body { body = bytes }
         let wire = ResponseHead.encode(
-            status: status, headers: headers, framing: .length(body.count), version: .http1_1, keepAlive: false,
-            serverName: configuration.serverName) + body
+            status: response.status, headers: response.headers, framing: .length(body.count), version: .http1_1,
+            keepAlive: false, serverName: configuration.serverName) + body
         do {
             try await io.write(wire)
         } catch {
             return  // the client left before hearing why: nothing more to do
         }
         configuration.accessLog?(AccessLogEntry(
-            method: head?.method.rawValue ?? "-", target: head?.target ?? "-", status: status.code, bytes: body.count, duration: .zero))
+            method: head?.method.rawValue ?? "-", target: head?.target ?? "-", status: response.status.code, bytes: body.count, duration: .zero))
         await lingerBeforeClose()
     }
 

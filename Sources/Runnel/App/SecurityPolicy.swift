@@ -1,6 +1,6 @@
 import HTTPServer
 
-/// DESIGN §8 in front of every route: a loopback server answers only requests addressed
+/// README "Security defaults" in front of every route: a loopback server answers only requests addressed
 /// to a loopback name (so a DNS-rebinding page cannot reach it), and the API refuses
 /// foreign origins unless `--cors` allows them (so no web page can spend the user's key);
 /// so does the hot-reload stream (so no web page can follow the user's saves).
@@ -16,40 +16,21 @@ struct SecurityPolicy: HTTPHandler {
     func maxBodySize(for head: RequestHead) -> Int { next.maxBodySize(for: head) }
 
     func handle(_ request: Request) async throws -> Response {
-        var response: Response
-        do {
-            response = try await guarded(request)
-        } catch let error as HTTPError {
-            response = Self.response(for: error, path: request.path)
-        }
+        var response = try await guarded(request)
         SecurityHeaders.apply(to: &response)
         return response
     }
 
-    /// Errors the server answers before a handler runs (413, 408), shaped like the rest:
-    /// JSON on the API (DESIGN §4).
-    func errorResponse(status: HTTPStatus, message: String, for head: RequestHead) -> Response? {
-        var response = Self.response(for: HTTPError(status, message), path: head.path)
-        SecurityHeaders.apply(to: &response)
-        return response
-    }
-
-    private static func response(for error: HTTPError, path: String) -> Response {
-        var response = path.hasPrefix("/api/")
-            ? APIError(status: error.status, code: APIError.code(for: error.status), message: error.message).response
-            : Response.text(error.message + "\n", status: error.status)
-        for field in error.headers { response.headers[field.name] = field.value }
-        return response
+    func errorResponse(for error: HTTPError, head: RequestHead?) -> Response {
+        ErrorResponses.response(for: error, path: head?.path)
     }
 
     private func guarded(_ request: Request) async throws -> Response {
         try checkHost(request.headers["Host"])
         let origin = request.headers["Origin"]
-        let isAPI = request.path.hasPrefix("/api/")
+        let isAPI = ErrorResponses.isAPI(request.path)
         if isAPI, request.method == .options {
-            guard let origin, corsOrigins.contains(origin) else {
-                return APIError.forbiddenOrigin(origin ?? "(none)").response
-            }
+            guard let origin, corsOrigins.contains(origin) else { throw HTTPError.forbiddenOrigin(origin ?? "(none)") }
             return Response(status: .noContent, headers: corsHeaders(origin) + [
                 ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
                 ("Access-Control-Allow-Headers", "Content-Type"),
@@ -61,7 +42,7 @@ struct SecurityPolicy: HTTPHandler {
         let checksOrigin = isAPI ? request.method == .post : request.path == ReloadClient.eventsPath
         if checksOrigin, let origin, !isSameOrigin(origin, host: request.headers["Host"]), !corsOrigins.contains(origin) {
             guard isAPI else { throw HTTPError(.forbidden, "requests from origin \(origin) may not open the hot-reload stream") }
-            return APIError.forbiddenOrigin(origin).response
+            throw HTTPError.forbiddenOrigin(origin)
         }
         var response = try await next.handle(request)
         if isAPI, let origin, corsOrigins.contains(origin) {

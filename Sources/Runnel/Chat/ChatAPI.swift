@@ -21,25 +21,21 @@ struct ChatAPI: Sendable {
 
     func install(into router: inout Router) {
         router.add(.post, "/api/message", maxBodySize: Self.maxBodySize) { request in
-            answering { () throws(APIError) in try message(request) }
+            try message(request)
         }
         router.add(.get, "/api/backends") { _ in
             Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"],
                      body: backends.listing.bytes)
         }
         router.add(.post, "/api/reset", maxBodySize: Self.maxBodySize) { request in
-            answering { () throws(APIError) in try reset(request) }
+            try reset(request)
         }
         router.add(.get, "/api/conversations/{id}") { request in
-            answering { () throws(APIError) in try conversation(request.parameters["id"] ?? "") }
+            try conversation(request.parameters["id"] ?? "")
         }
     }
 
-    private func answering(_ body: () throws(APIError) -> Response) -> Response {
-        do { return try body() } catch { return error.response }
-    }
-
-    private func message(_ request: Request) throws(APIError) -> Response {
+    private func message(_ request: Request) throws(HTTPError) -> Response {
         try Self.requireJSON(request)
         var message = try MessageRequest.parse(request.body)
         guard let backend = backends.backend(named: message.backend) else {
@@ -64,7 +60,7 @@ struct ChatAPI: Sendable {
         return ReplyAPI.eventStream(reader)
     }
 
-    private func conversation(_ id: String) throws(APIError) -> Response {
+    private func conversation(_ id: String) throws(HTTPError) -> Response {
         guard MessageRequest.isValidConversationID(id) else { throw .invalidRequest("invalid conversation id") }
         guard let snapshot = conversations.snapshot(of: id) else { throw .conversationNotFound }
         let messages = snapshot.turns.map { turn -> JSON in
@@ -80,7 +76,7 @@ struct ChatAPI: Sendable {
         return Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"], body: body.bytes)
     }
 
-    private func reset(_ request: Request) throws(APIError) -> Response {
+    private func reset(_ request: Request) throws(HTTPError) -> Response {
         try Self.requireJSON(request)
         struct Body: Decodable { let conversation_id: String? }
         let body: Body
@@ -97,7 +93,7 @@ struct ChatAPI: Sendable {
 
     /// The API takes JSON only, which also forces browsers into a CORS preflight for any
     /// cross-site request (README "Security defaults").
-    static func requireJSON(_ request: Request) throws(APIError) {
+    static func requireJSON(_ request: Request) throws(HTTPError) {
         let type = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/json" else { throw .unsupportedMediaType }
     }

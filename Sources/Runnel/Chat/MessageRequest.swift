@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 
 /// The body of `POST /api/message`, validated (DESIGN §4):
 /// `{"message": "...", "conversation_id": "...", "backend": "...", "delay_ms": 0, "resumable": false}`.
@@ -27,7 +28,7 @@ struct MessageRequest: Sendable, Equatable {
         let resumable: Bool?
     }
 
-    static func parse(_ body: [UInt8]) throws(APIError) -> MessageRequest {
+    static func parse(_ body: [UInt8]) throws(HTTPError) -> MessageRequest {
         let decoded: Body
         do {
             decoded = try JSONDecoder().decode(Body.self, from: Data(body))
@@ -56,7 +57,7 @@ struct MessageRequest: Sendable, Equatable {
             namesConversation: decoded.conversation_id != nil)
     }
 
-    private static func fieldError(_ path: [any CodingKey]) -> APIError {
+    private static func fieldError(_ path: [any CodingKey]) -> HTTPError {
         let field = path.map(\.stringValue).joined(separator: ".")
         switch field {
         case "delay_ms": return .invalidRequest("'delay_ms' must be a whole number from \(delayRange.lowerBound) to \(delayRange.upperBound)")

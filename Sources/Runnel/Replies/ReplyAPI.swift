@@ -13,18 +13,14 @@ struct ReplyAPI: Sendable {
 
     func install(into router: inout Router) {
         router.add(.get, "/api/replies/{id}/events") { request in
-            answering { () throws(APIError) in try events(request) }
+            try events(request)
         }
         router.add(.post, "/api/replies/{id}/stop") { request in
-            do throws(APIError) {
-                let reply = try lookUp(request)
-                let stoppedNow = reply.end(.stopped)
-                await reply.backendFinished()  // so the answer confirms the upstream is closed
-                let body = JSON.object([("id", .string(reply.id)), ("state", .string(reply.state.rawValue)), ("stopped", .bool(stoppedNow))])
-                return Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"], body: body.bytes)
-            } catch {
-                return error.response
-            }
+            let reply = try lookUp(request)
+            let stoppedNow = reply.end(.stopped)
+            await reply.backendFinished()  // so the answer confirms the upstream is closed
+            let body = JSON.object([("id", .string(reply.id)), ("state", .string(reply.state.rawValue)), ("stopped", .bool(stoppedNow))])
+            return Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"], body: body.bytes)
         }
     }
 
@@ -40,11 +36,7 @@ struct ReplyAPI: Sendable {
         }
     }
 
-    private func answering(_ body: () throws(APIError) -> Response) -> Response {
-        do { return try body() } catch { return error.response }
-    }
-
-    private func lookUp(_ request: Request) throws(APIError) -> Reply {
+    private func lookUp(_ request: Request) throws(HTTPError) -> Reply {
         let id = request.parameters["id"] ?? ""
         guard ReplyID.isValid(id) else { throw .invalidReplyID }
         guard let reply = replies.reply(id) else { throw .replyNotFound }
@@ -54,7 +46,7 @@ struct ReplyAPI: Sendable {
     /// From the start, or after the event named by `Last-Event-ID` (a browser
     /// reconnecting) or `?after=N`. After the last event of a finished reply: 204, which
     /// tells an `EventSource` not to reconnect. Past the last event: 400.
-    private func events(_ request: Request) throws(APIError) -> Response {
+    private func events(_ request: Request) throws(HTTPError) -> Response {
         let reply = try lookUp(request)
         let after = try Self.cursor(request)
         let count = reply.eventCount
@@ -69,7 +61,7 @@ struct ReplyAPI: Sendable {
         return Self.eventStream(reader)
     }
 
-    private static func cursor(_ request: Request) throws(APIError) -> Int {
+    private static func cursor(_ request: Request) throws(HTTPError) -> Int {
         var text: Substring?
         if let header = request.headers["Last-Event-ID"] {
             text = Substring(header)

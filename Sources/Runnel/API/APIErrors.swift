@@ -1,0 +1,28 @@
+import HTTPServer
+
+/// The API's errors before a stream starts, each with its status and code (README "The
+/// wire format"). They are plain ``HTTPError``s: ``ErrorResponses`` is where every error
+/// becomes a response, as `{"error": {"code", "message", …}}` on the API.
+extension HTTPError {
+    static func invalidJSON(_ message: String) -> HTTPError { HTTPError(.badRequest, message, code: "invalid_json") }
+    static func invalidRequest(_ message: String) -> HTTPError { HTTPError(.badRequest, message, code: "invalid_request") }
+    static func unknownBackend(_ name: String, known: [String]) -> HTTPError {
+        HTTPError(.badRequest, "no backend named '\(name)'; configured: \(known.joined(separator: ", "))", code: "unknown_backend")
+    }
+    static func conversationBusy(_ id: String, reply: String) -> HTTPError {
+        HTTPError(.conflict, "a reply for conversation '\(id)' is still streaming; follow it at /api/replies/\(reply)/events or stop it first",
+                  code: "conversation_busy", details: [Detail("reply_id", reply)])
+    }
+    static let unsupportedMediaType = HTTPError(
+        .unsupportedMediaType, "send the body as JSON with 'Content-Type: application/json'", code: "unsupported_media_type")
+    static func forbiddenOrigin(_ origin: String) -> HTTPError {
+        HTTPError(.forbidden, "requests from origin \(origin) are not allowed; start runnel with --cors \(origin) to allow it",
+                  code: "forbidden_origin")
+    }
+    static let invalidReplyID = HTTPError(
+        .badRequest, "a reply id is \(ReplyID.length) lowercase hex digits", code: "invalid_reply_id")
+    static let replyNotFound = HTTPError(
+        .notFound, "no such reply: it never existed, or it finished more than \(ReplyRegistry.retention) ago", code: "reply_not_found")
+    static let conversationNotFound = HTTPError(
+        .notFound, "no such conversation (it may have expired)", code: "conversation_not_found")
+}
