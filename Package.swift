@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// No package dependencies by design: the toolchain and the system zlib only (DESIGN §1).
+// No package dependencies by design: the toolchain and the system zlib only (README "Layout").
 let package = Package(
     name: "Runnel",
     platforms: [.macOS(.v14)],

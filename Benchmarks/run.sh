@@ -529,7 +529,7 @@ s_size() {
     readelf -S "$BIN" 2>/dev/null | grep -q '\.symtab' && stripped="no (has .symtab)" || stripped="yes"
   fi
   echo "  $BIN: $bytes bytes = $mb MB (stripped: $stripped)"
-  echo "  reference: an empty FoundationNetworking program, --static-swift-stdlib, stripped = 58.6 MB (DESIGN §10)"
+  echo "  reference: an empty FoundationNetworking program, --static-swift-stdlib, stripped = 58.6 MB (README, Performance)"
   echo "  above that floor: $(awk -v m="$mb" 'BEGIN { printf "%+.1f", m - 58.6 }') MB; goal <= 64 MB -> $(goal_met "$mb" "<=" 64)"
   record "binary size" "$mb MB" "floor 58.6 MB" "$(ratio "$mb" 58.6)x" "<= 64 MB" "$(goal_met "$mb" "<=" 64)"
 }

@@ -1,7 +1,7 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles `Frontend/` and `Templates/` into the target as `EmbeddedAssets` (DESIGN §2), so a
+/// Compiles `Frontend/` and `Templates/` into the target as `EmbeddedAssets` (README "Modes"), so a
 /// release binary serves the UI with no files beside it.
 ///
 /// Every file is an input of the build command, so editing one regenerates the Swift file;

@@ -5,7 +5,7 @@ import Foundation
 // Writes OUTPUT, a Swift file declaring `enum EmbeddedAssets` with each FILE's bytes as a
 // base64 string literal keyed by its path relative to PACKAGE_DIR ("Frontend/app.js").
 // String literals rather than `[UInt8]` array literals: a 60 KB array literal costs ~12 s of
-// release build, the same bytes in base64 ~0.5 s (DESIGN §1).
+// release build, the same bytes in base64 ~0.5 s (README "Layout").
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("runnel-embed: \(message)\n".utf8))

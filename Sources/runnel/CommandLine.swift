@@ -1,7 +1,7 @@
 import Foundation
 import Runnel
 
-/// `runnel`'s options (DESIGN §9): each flag also as an environment variable
+/// `runnel`'s options (README "Options"): each flag also as an environment variable
 /// (`--port` ↔ `RUNNEL_PORT`); flags win over the environment.
 struct CommandLineOptions {
     enum Outcome {

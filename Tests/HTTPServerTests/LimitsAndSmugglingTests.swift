@@ -2,7 +2,7 @@ import HTTPServer
 import TestSupport
 import XCTest
 
-/// Each limit of DESIGN §7 and each smuggling shape: the right status, then the server
+/// Each limit of README "Options" (limits) and each smuggling shape: the right status, then the server
 /// closes the connection.
 final class LimitsAndSmugglingTests: XCTestCase {
     private func assertRejected(

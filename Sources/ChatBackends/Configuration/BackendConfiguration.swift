@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything needed to build the set of backends (DESIGN §5).
+/// Everything needed to build the set of backends (README "Backends").
 ///
 /// ```swift
 /// var configuration = BackendConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)

@@ -1,4 +1,4 @@
-/// Why a reply failed, in the codes of the wire format (DESIGN §4).
+/// Why a reply failed, in the codes of the wire format (README "The wire format").
 ///
 /// `message` is meant for the user: it names the provider and what went wrong, quotes
 /// the provider's own explanation when there is one, and never contains an API key

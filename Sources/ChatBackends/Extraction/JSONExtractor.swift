@@ -1,6 +1,6 @@
 import Foundation
 
-/// Finds the first JSON value in a model's reply, for the `json_data` event (DESIGN §4).
+/// Finds the first JSON value in a model's reply, for the `json_data` event (README "The wire format").
 ///
 /// Tried in order: a ```` ```json ```` fenced block (any JSON value), then any other
 /// fenced block whose whole content is a JSON object or array, then the first balanced

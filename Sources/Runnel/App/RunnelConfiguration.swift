@@ -1,6 +1,6 @@
 import HTTPServer
 
-/// Everything `runnel` can be told (DESIGN §9), with the defaults a first `make run` uses.
+/// Everything `runnel` can be told (README "Options"), with the defaults a first `make run` uses.
 public struct RunnelConfiguration: Sendable {
     /// How the UI's files are served.
     public enum Mode: String, Sendable {
@@ -47,7 +47,7 @@ public struct RunnelConfiguration: Sendable {
     public init() {}
 }
 
-/// Bounds of the server's conversation memory (DESIGN §4), each a command-line option.
+/// Bounds of the server's conversation memory (README "The wire format"), each a command-line option.
 public struct ConversationLimits: Sendable {
     /// Conversations kept at most; the least recently used goes first.
     public var maxConversations = 1_000

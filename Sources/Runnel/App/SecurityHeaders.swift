@@ -1,6 +1,6 @@
 import HTTPServer
 
-/// The headers that tell a browser what a response may do (DESIGN §8): every response is
+/// The headers that tell a browser what a response may do (README "Security defaults"): every response is
 /// `nosniff`; every HTML page also gets a Content-Security-Policy and a Referrer-Policy.
 enum SecurityHeaders {
     /// Only our own files run or style a page: no inline `<script>`, no `style="…"`, no

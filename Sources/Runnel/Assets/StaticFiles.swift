@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 
-/// Answers `GET`/`HEAD` for a file of `Frontend/` (DESIGN §6): the gzip variant when the
+/// Answers `GET`/`HEAD` for a file of `Frontend/` (README "Modes"): the gzip variant when the
 /// client accepts it, a strong ETag per variant, 304 on a matching `If-None-Match`.
 struct StaticFiles: Sendable {
     let store: AssetStore

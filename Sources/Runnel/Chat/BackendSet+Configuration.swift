@@ -3,7 +3,7 @@ import ChatBackends
 extension BackendSet {
     /// The backends the configuration and environment make available: `echo` and `mock`
     /// always, a remote one when its key (or, for OpenAI-compatible servers, a base URL)
-    /// is set. `--model` and `--base-url` apply to the default backend (DESIGN §5).
+    /// is set. `--model` and `--base-url` apply to the default backend (README "Backends").
     static func make(_ configuration: RunnelConfiguration, environment: [String: String]) throws -> BackendSet {
         var settings = BackendConfiguration.fromEnvironment(environment)
         settings.echoDelayMs = configuration.echoDelayMs

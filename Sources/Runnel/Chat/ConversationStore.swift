@@ -2,7 +2,7 @@ import ChatBackends
 import Synchronization
 
 /// The server's memory of each conversation (user and assistant turns), keyed by
-/// `conversation_id`, bounded every way (DESIGN §4): least recently used conversations
+/// `conversation_id`, bounded every way (README "The wire format"): least recently used conversations
 /// are evicted, the oldest turns dropped, idle ones expire. One reply streams per
 /// conversation at a time, which keeps its history a clean alternation of turns.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 
-/// The body of `POST /api/message`, validated (DESIGN §4):
+/// The body of `POST /api/message`, validated (README "The wire format"):
 /// `{"message": "...", "conversation_id": "...", "backend": "...", "delay_ms": 0, "resumable": false}`.
 struct MessageRequest: Sendable, Equatable {
     /// Longest conversation id, and its alphabet, so ids are safe in logs and keys.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Dev mode's reaction to saved files: drop the cached copies, then tell every tab what
-/// to do (DESIGN §6) — swap a stylesheet, show a template error, or reload.
+/// to do (README "Modes") — swap a stylesheet, show a template error, or reload.
 final class DevReloader: Sendable {
     private let watcher: FileWatcher
 

@@ -1,7 +1,7 @@
 import HTTPServer
 
 /// The page routes: `/` from the index template, the files of `Frontend/`, the 404 page,
-/// and in dev mode the hot-reload client and its event stream (DESIGN §3).
+/// and in dev mode the hot-reload client and its event stream (README "Other routes").
 struct Site: Sendable {
     let files: StaticFiles
     let pages: Pages

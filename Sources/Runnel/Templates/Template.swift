@@ -1,4 +1,4 @@
-/// A parsed HTML template: literal text with `{{name}}` placeholders (DESIGN §6).
+/// A parsed HTML template: literal text with `{{name}}` placeholders (README "Modes").
 ///
 /// Names are `[A-Za-z_][A-Za-z0-9_.]*`, with optional whitespace inside the braces
 /// (`{{ title }}`). There is nothing else: no loops, no conditions, no escape for a literal

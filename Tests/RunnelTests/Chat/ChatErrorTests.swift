@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Every error of `/api/message` before and after the stream starts (DESIGN §4, §8).
+/// Every error of `/api/message` before and after the stream starts (README "The wire format", README "Security defaults").
 final class ChatErrorTests: XCTestCase {
     private func post(_ port: Int, body: String, headers: [String: String] = ["Content-Type": "application/json"], host: String = "127.0.0.1") throws -> TestResponse {
         let client = try TestClient(port: port)

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The wire format of `POST /api/message` (DESIGN §4), read with the test's own parser.
+/// The wire format of `POST /api/message` (README "The wire format"), read with the test's own parser.
 final class ChatStreamTests: XCTestCase {
     private func assertWellFormed(_ transcript: ChatTranscript, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(transcript.response.status, 200, file: file, line: line)

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Hot reload end to end: a save on disk becomes an event on `/__runnel/reload` (DESIGN §6).
+/// Hot reload end to end: a save on disk becomes an event on `/__runnel/reload` (README "Modes").
 final class HotReloadTests: XCTestCase {
     private var fixture: SiteFixture!
     private var port = 0

@@ -4,7 +4,7 @@ import HTTPServer
 import TestSupport
 import XCTest
 
-/// Static files over real sockets in dev mode (DESIGN §6).
+/// Static files over real sockets in dev mode (README "Modes").
 final class StaticFilesTests: XCTestCase {
     private var fixture: SiteFixture!
     private var port = 0
