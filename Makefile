@@ -45,7 +45,7 @@ run: deps
 	$(SWIFT) build -c release -j $(JOBS) --product runnel
 	.build/release/runnel $(ARGS)
 
-test: deps-test test-swift test-node test-browser
+test: deps-test test-swift test-node test-browser test-fuzz
 
 test-swift:
 	$(SWIFT) build --build-tests -j $(JOBS)
@@ -57,6 +57,31 @@ test-node:
 test-browser: deps-test
 	$(SWIFT) build -j $(JOBS) --product runnel
 	$(PY) Tests/Browser/run.py --binary .build/debug/runnel
+
+# libFuzzer on the parsers (Tests/Fuzz, a package of its own so plain builds never see
+# it): each target for FUZZ_SECONDS, starting from its seed corpus in Tests/Fuzz/Corpus;
+# a crash, an input slower than FUZZ_TIMEOUT seconds, a leak or an out-of-memory fails.
+# New inputs it finds land in .build-fuzz/corpus, a crashing one in .build-fuzz/. (Swift's
+# backtracer is off there: it trips over AddressSanitizer, and libFuzzer prints the stack.)
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_TARGETS := FuzzRequestParser FuzzChunkedBody FuzzSSEDecoder FuzzJSONExtraction
+FUZZ_BUILD := .build-fuzz
+
+fuzz: deps
+	$(SWIFT) build --package-path Tests/Fuzz --scratch-path $(FUZZ_BUILD) -c release -j $(JOBS) \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xswiftc -use-ld=lld
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$target; \
+	  echo "make: fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/release/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=2048 \
+	    -detect_leaks=1 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$target- \
+	    $(FUZZ_BUILD)/corpus/$$target Tests/Fuzz/Corpus/$$target > $(FUZZ_BUILD)/$$target.log 2>&1 \
+	  || { tail -n 60 $(FUZZ_BUILD)/$$target.log; echo "make: $$target failed; the input is in $(FUZZ_BUILD)/$$target-*"; exit 1; }; \
+	  grep -h -E '^stat::number_of_executed_units|^Done' $(FUZZ_BUILD)/$$target.log | sed "s/^/  /"; \
+	done
+
+test-fuzz: fuzz
 
 # The XCTest suites under ThreadSanitizer, then AddressSanitizer (slow: not part of
 # `make test`); each keeps its own build folder so the normal one stays incremental.

@@ -38,7 +38,7 @@ final class SSEDecoderTests: XCTestCase {
         var decoder = SSEDecoder()
         var events: [SSEEvent] = []
         for byte in stream { events += try decoder.feed([byte]) }
-        events += decoder.finish()
+        events += try decoder.finish()
         XCTAssertEqual(events, expected)
     }
 
@@ -54,7 +54,7 @@ final class SSEDecoderTests: XCTestCase {
                 events += try decoder.feed(stream[offset..<end])
                 offset = end
             }
-            events += decoder.finish()
+            events += try decoder.finish()
             XCTAssertEqual(events, expected)
         }
     }
@@ -81,7 +81,20 @@ final class SSEDecoderTests: XCTestCase {
     func testUnterminatedLastEventIsKeptAtFinish() throws {
         var decoder = SSEDecoder()
         XCTAssertEqual(try decoder.feed(Array("data: tail".utf8)), [])
-        XCTAssertEqual(decoder.finish(), [SSEEvent(data: "tail")])
+        XCTAssertEqual(try decoder.finish(), [SSEEvent(data: "tail")])
+    }
+
+    func testEventsBeforeAnOverlongLineGetThroughHoweverTheStreamIsSplit() throws {
+        // Found by the fuzzer (Tests/Fuzz/FuzzSSEDecoder): fed whole, the event completed
+        // before the over-long line was lost with the error; fed in pieces, it was not.
+        let stream = Array("data: first\n\ndata: ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 40)
+        var whole = SSEDecoder(maxLineBytes: 16)
+        XCTAssertEqual(try whole.feed(stream), [SSEEvent(data: "first")])
+        XCTAssertThrowsError(try whole.finish()) { XCTAssertEqual(($0 as? ChatBackendError)?.code, .upstreamProtocol) }
+        var split = SSEDecoder(maxLineBytes: 16)
+        XCTAssertEqual(try split.feed(stream[..<14]), [SSEEvent(data: "first")])
+        XCTAssertThrowsError(try split.feed(stream[14...])) { XCTAssertEqual(($0 as? ChatBackendError)?.code, .upstreamProtocol) }
+        XCTAssertThrowsError(try split.feed([0x0A]), "the failure sticks")
     }
 
     func testOverlongLineIsAProtocolError() {

@@ -94,7 +94,7 @@ struct RemoteCall: Sendable {
         case .collect:
             throw unexpectedJSON(collected)
         case .events:
-            for event in decoder.finish() {
+            for event in try decoder.finish() {
                 for chatEvent in try interpreter.interpret(event) { yield(chatEvent) }
                 if interpreter.isComplete { return }
             }

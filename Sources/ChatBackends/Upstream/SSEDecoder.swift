@@ -25,7 +25,7 @@ struct SSEEvent: Equatable, Sendable {
 /// ```swift
 /// var decoder = SSEDecoder()
 /// for event in try decoder.feed(chunk) { handle(event) }
-/// for event in decoder.finish() { handle(event) }
+/// for event in try decoder.finish() { handle(event) }
 /// ```
 struct SSEDecoder {
     /// A line longer than this is treated as a broken upstream rather than buffered
@@ -38,6 +38,12 @@ struct SSEDecoder {
     private var afterCR = false
     private var atStreamStart = true
 
+    /// The over-long line that broke the stream, thrown by every later call. When events
+    /// before it were completed in the same `feed`, those are returned first and the
+    /// failure is thrown by the next call, so where the network happened to split the
+    /// stream does not decide which events get through.
+    private var failure: ChatBackendError?
+
     private var type: String?
     private var dataLines: [String] = []
     private var id: String?
@@ -48,6 +54,7 @@ struct SSEDecoder {
 
     /// The events completed by `bytes`.
     mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) throws(ChatBackendError) -> [SSEEvent] {
+        if let failure { throw failure }
         var events: [SSEEvent] = []
         for byte in bytes {
             if afterCR {
@@ -62,7 +69,10 @@ struct SSEDecoder {
                 endLine(into: &events)
             default:
                 guard line.count < maxLineBytes else {
-                    throw ChatBackendError(.upstreamProtocol, "event stream line longer than \(maxLineBytes) bytes")
+                    let error = ChatBackendError(.upstreamProtocol, "event stream line longer than \(maxLineBytes) bytes")
+                    failure = error
+                    if events.isEmpty { throw error }
+                    return events
                 }
                 line.append(byte)
             }
@@ -74,7 +84,9 @@ struct SSEDecoder {
     ///
     /// The spec discards such an event; we keep it because a proxy that trims the final
     /// newline would otherwise silently drop the end of a reply.
-    mutating func finish() -> [SSEEvent] {
+    /// Throws the failure a last `feed` could not (see `failure`).
+    mutating func finish() throws(ChatBackendError) -> [SSEEvent] {
+        if let failure { throw failure }
         var events: [SSEEvent] = []
         if !line.isEmpty { endLine(into: &events) }
         dispatch(into: &events)
