@@ -173,12 +173,16 @@ final class HTTPStreamClientTests: XCTestCase {
     func testChunkedResponseEndedByTheProviderMarkerIsReused() async throws {
         // The consumer stops at the end marker; the chunked body's end is already in
         // the socket, so the connection still goes back to the pool.
-        let server = try fakeUpstream([.keepAliveHead(), .chunk("data: [DONE]\n\n"), .lastChunk], keepAlive: true)
+        // The marker and the body's end leave in one write, as a provider's last event does.
+        let ending = "e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n"
+        let server = try fakeUpstream([.keepAliveHead(), .text(ending)], keepAlive: true)
+        let upstream = HTTP1ConnectionPool.Upstream(host: "127.0.0.1", port: server.port)
         for _ in 0..<2 {
             for try await part in stream(post(server.baseURL), .automatic) {
                 if case .body(let data) = part, String(decoding: data, as: UTF8.self).contains("[DONE]") { break }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            let pooled = await Self.eventually { HTTP1ConnectionPool.shared.idleCount(upstream) == 1 }
+            XCTAssertTrue(pooled, "the connection went back to the pool")
         }
         XCTAssertEqual(server.requests.count, 2)
         XCTAssertEqual(server.acceptedConnections, 1)
@@ -196,7 +200,7 @@ final class HTTPStreamClientTests: XCTestCase {
         // connection is seen closed and the next call opens another.
         let server = try fakeUpstream([.keepAliveHead(contentLength: 2), .text("ok")])
         let first = try await Self.text(of: stream(post(server.baseURL), .automatic))
-        try await Task.sleep(for: .milliseconds(50))
+        // Whether or not the pool has seen the close yet, the next call gets a live connection.
         let second = try await Self.text(of: stream(post(server.baseURL), .automatic))
         XCTAssertEqual([first, second], ["ok", "ok"])
         XCTAssertEqual(server.acceptedConnections, 2)
@@ -224,6 +228,13 @@ final class HTTPStreamClientTests: XCTestCase {
 
     // MARK: - Helpers
 
+    /// Waits (yielding, never sleeping) until `condition` holds, for 5 s at most.
+    static func eventually(_ condition: () -> Bool) async -> Bool {
+        let giveUp = ContinuousClock.now + .seconds(5)
+        while !condition() && .now < giveUp { await Task.yield() }
+        return condition()
+    }
+
     /// The body of a successful response as text.
     static func text(of response: UpstreamResponse) async throws -> String {
         var received = Data()
@@ -244,7 +255,7 @@ final class HTTPStreamClientTests: XCTestCase {
         let cancelledAt = ContinuousClock.now
         consumer.cancel()
         let giveUp = cancelledAt + .seconds(1)
-        while server.closedAt == before && .now < giveUp { try await Task.sleep(for: .milliseconds(1)) }
+        while server.closedAt == before && .now < giveUp { await Task.yield() }
         let closedAt = try XCTUnwrap(server.closedAt)
         return Double((closedAt - cancelledAt).components.attoseconds) / 1e15 + Double((closedAt - cancelledAt).components.seconds) * 1000
     }
