@@ -23,7 +23,7 @@ struct RequestParser {
         case ended
     }
 
-    private let headParser: RequestHeadParser
+    private var headParser: RequestHeadParser
     private var state = State.head
 
     init(limits: RequestHeadParser.Limits) {
@@ -34,10 +34,7 @@ struct RequestParser {
     mutating func next(_ buffer: inout ByteBuffer) throws(HTTPParseError) -> Event? {
         switch state {
         case .head:
-            guard let (head, used) = try buffer.withReadableBytes({ bytes throws(HTTPParseError) in try headParser.parse(bytes) }) else {
-                return nil
-            }
-            buffer.consume(used)
+            guard let head = try headParser.parse(&buffer) else { return nil }
             switch try Self.framing(of: head) {
             case .none: state = .ended
             case .length(let count): state = count == 0 ? .ended : .body(remaining: count)
@@ -61,6 +58,15 @@ struct RequestParser {
             state = .head
             return .end
         }
+    }
+
+    /// Sets the body limit of the request whose head was just returned, so a chunked body
+    /// announcing a chunk beyond it is refused on the size line (a `Content-Length` is
+    /// checked against the limit by the caller, before any body byte is read).
+    mutating func limitBody(to maxBytes: Int) {
+        guard case .chunked(var decoder) = state else { return }
+        decoder.maxBodySize = maxBytes
+        state = .chunked(decoder)
     }
 
     /// The body framing a head declares, refusing the ambiguous forms used for smuggling

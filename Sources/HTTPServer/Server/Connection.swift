@@ -51,7 +51,7 @@ struct Connection {
                 await sendError(error.status, error.message, head: head)
                 return
             } catch ReadFailure.requestTimedOut {
-                await sendError(.requestTimeout, "request body not received within \(configuration.bodyReadTimeout)", head: head)
+                await sendError(.requestTimeout, "request body not received in time", head: head)
                 return
             } catch {
                 return
@@ -74,6 +74,9 @@ struct Connection {
             ? .now + configuration.headerReadTimeout : nil
         while true {
             if case .head(let head)? = try parser.next(&buffer) { return head }
+            // Checked after every read, not only when one has to wait: a client that keeps
+            // sending (empty lines, a byte now and then) would otherwise never time out.
+            if let deadline, ContinuousClock.now >= deadline { throw ReadFailure.requestTimedOut }
             do {
                 try await io.fill(&buffer, deadline: deadline ?? .now + configuration.keepAliveTimeout)
             } catch SocketError.timedOut {
@@ -94,10 +97,12 @@ struct Connection {
         if case .length(let count) = framing, count > limit {
             throw HTTPError(.contentTooLarge, "request body of \(count) bytes exceeds the limit of \(limit) bytes")
         }
+        parser.limitBody(to: limit)
         if framing != .none, head.version == .http1_1, head.headers["Expect"]?.equalsIgnoringCase("100-continue") == true {
             try await io.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         var body: [UInt8] = []
+        let deadline = ContinuousClock.now + configuration.bodyTotalTimeout
         while true {
             switch try parser.next(&buffer) {
             case .body(let piece)?:
@@ -110,8 +115,10 @@ struct Connection {
             case .head?:
                 throw HTTPParseError.bad("unexpected request head")
             case nil:
+                // A total deadline, checked after every read like the head's.
+                if ContinuousClock.now >= deadline { throw ReadFailure.requestTimedOut }
                 do {
-                    try await io.fill(&buffer, deadline: .now + configuration.bodyReadTimeout)
+                    try await io.fill(&buffer, deadline: min(deadline, .now + configuration.bodyReadTimeout))
                 } catch SocketError.timedOut {
                     throw ReadFailure.requestTimedOut
                 }
