@@ -22,6 +22,20 @@ final class PollerTests: XCTestCase {
         return loop
     }
 
+    /// A read wait on a silent socket ends with `.timedOut`, not before `timeout`.
+    private func assertReadTimesOut(
+        _ loop: EventLoop, _ socket: Socket, after timeout: Duration, file: StaticString = #filePath, line: UInt = #line
+    ) async {
+        let start = ContinuousClock.now
+        do {
+            try await loop.waitReadable(socket, deadline: .now + timeout)
+            XCTFail("nothing was sent", file: file, line: line)
+        } catch {
+            XCTAssertEqual(error as? SocketError, .timedOut, file: file, line: line)
+            XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, timeout, file: file, line: line)
+        }
+    }
+
     func testReadinessArrivingBeforeTheWaitIsNotLost() async throws {
         let loop = try makePoller()
         let (local, remote) = try makePair()
@@ -49,13 +63,7 @@ final class PollerTests: XCTestCase {
         let loop = try makePoller()
         let (local, _) = try makePair()
         try loop.register(local)
-        let start = ContinuousClock.now
-        do {
-            try await loop.waitReadable(local, deadline: .now + .milliseconds(150))
-            XCTFail("nothing was sent")
-        } catch SocketError.timedOut {
-            XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(150))
-        }
+        await assertReadTimesOut(loop, local, after: .milliseconds(150))
     }
 
     func testHangUpCallsTheHandlerAndDeregisterFailsWaits() async throws {
@@ -113,13 +121,7 @@ final class PollerTests: XCTestCase {
         _ = try [UInt8]("z".utf8).withUnsafeBytes { try remote.send($0) }
         try await first
         // The first wait's deadline is still filed; it must not end this one.
-        let start = ContinuousClock.now
-        do {
-            try await loop.waitReadable(local, deadline: .now + .milliseconds(300))
-            XCTFail("nothing more was sent")
-        } catch SocketError.timedOut {
-            XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(300))
-        }
+        await assertReadTimesOut(loop, local, after: .milliseconds(300))
     }
 
     func testInterruptBeforeTheWaitIsLatched() async throws {
