@@ -42,11 +42,12 @@ extension EventLoop {
         try await wait(socket, deadline: deadline, forWriting: false)
     }
 
-    /// Suspends until `socket` may take more bytes. Task cancellation ends the wait with
+    /// Suspends until `socket` may take more bytes, or throws `.timedOut` at `deadline`
+    /// (a client that stopped reading). Task cancellation ends the wait with
     /// `CancellationError`, so a cancelled producer never hangs on a full socket.
-    public func waitWritable(_ socket: Socket) async throws {
+    public func waitWritable(_ socket: Socket, deadline: ContinuousClock.Instant? = nil) async throws {
         try await withTaskCancellationHandler {
-            try await wait(socket, deadline: nil, forWriting: true)
+            try await wait(socket, deadline: deadline, forWriting: true)
         } onCancel: {
             let waiter = state.withLock { state -> Waiter? in
                 let waiter = state.registrations[socket.fd]?.writer
@@ -90,22 +91,26 @@ extension EventLoop {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let wake = state.withLock { state -> Wake in
                 guard var registration = state.registrations[socket.fd] else { return .fail(.closed) }
-                defer { state.registrations[socket.fd] = registration }
+                let waiter = Waiter(continuation: continuation, token: state.makeWaitToken())
                 if forWriting {
-                    if registration.writeReady { registration.writeReady = false; return .now }
+                    if registration.writeReady {
+                        state.registrations[socket.fd]?.writeReady = false
+                        return .now
+                    }
                     // Cancelled before the wait was registered: the handler found nothing to end.
                     if Task.isCancelled { return .cancelled }
-                    registration.writer = Waiter(continuation: continuation, deadline: nil)
-                    return .wait
+                    registration.writer = waiter
+                } else {
+                    if let error = registration.interrupted { return .fail(error) }
+                    if registration.readReady || registration.hungUp {
+                        state.registrations[socket.fd]?.readReady = false
+                        return .now
+                    }
+                    registration.reader = waiter
                 }
-                if let error = registration.interrupted { return .fail(error) }
-                if registration.readReady || registration.hungUp {
-                    registration.readReady = false
-                    return .now
-                }
-                registration.reader = Waiter(continuation: continuation, deadline: deadline)
+                state.registrations[socket.fd] = registration
                 guard let deadline else { return .wait }
-                if state.nextDeadline == nil || deadline < state.nextDeadline! { state.nextDeadline = deadline }
+                state.addDeadline(deadline, for: DeadlineWait(fd: socket.fd, token: waiter.token, forWriting: forWriting))
                 // A loop asleep past this deadline (or with no timeout) must look again.
                 if state.polling, state.pollingUntil == nil || deadline < state.pollingUntil! {
                     state.polling = false

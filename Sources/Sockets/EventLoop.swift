@@ -13,7 +13,7 @@ import Glibc
 /// arrives while nobody waits is latched, so the race between `EAGAIN` and the wait
 /// cannot lose a wake-up, and no `EPOLL_CTL_MOD` is ever needed (the trap behind
 /// FlyingFox #186: a busy loop when idle). Readiness waits live in
-/// `EventLoop+Readiness.swift`.
+/// `EventLoop+Readiness.swift`, their deadlines in `EventLoop+Deadlines.swift`.
 public final class EventLoop: TaskExecutor, Sendable {
     let epollFD: Int32
     private let wakeFD: Int32
@@ -21,7 +21,9 @@ public final class EventLoop: TaskExecutor, Sendable {
 
     struct Waiter {
         let continuation: CheckedContinuation<Void, any Error>
-        let deadline: ContinuousClock.Instant?
+        /// Names this one wait, so a deadline entry left over from an earlier wait on the
+        /// same socket (or on a reused descriptor number) cannot end it.
+        let token: UInt64
     }
 
     struct Registration {
@@ -44,9 +46,11 @@ public final class EventLoop: TaskExecutor, Sendable {
         /// work from elsewhere must wake it.
         var polling = false
         var pollingUntil: ContinuousClock.Instant?
-        /// The earliest read deadline; may be stale-early (the wait ended sooner), which
-        /// costs one early look and nothing else.
-        var nextDeadline: ContinuousClock.Instant?
+        /// The deadline of every read or write wait that has one, earliest first; entries
+        /// of waits that already ended stay until they reach the top (see
+        /// `EventLoop+Deadlines.swift`).
+        var deadlines = DeadlineHeap<DeadlineWait>()
+        var nextWaitToken: UInt64 = 0
         var stopping = false
         var exited = false
     }
@@ -128,8 +132,9 @@ public final class EventLoop: TaskExecutor, Sendable {
                     return nil
                 }
                 state.polling = true
-                state.pollingUntil = state.nextDeadline
-                guard let deadline = state.nextDeadline else { return -1 }
+                state.dropEndedDeadlines()
+                state.pollingUntil = state.deadlines.first?.deadline
+                guard let deadline = state.pollingUntil else { return -1 }
                 return Self.milliseconds(until: deadline)
             }
             guard let timeout else { return }
@@ -147,9 +152,7 @@ public final class EventLoop: TaskExecutor, Sendable {
                         Self.apply(events[index], to: &state, resumes: &resumes, hangUps: &hangUps)
                     }
                 }
-                if let deadline = state.nextDeadline, deadline <= now {
-                    Self.expireDeadlines(in: &state, now: now, resumes: &resumes)
-                }
+                state.expireDeadlines(now: now, resumes: &resumes)
             }
             // Resumed tasks prefer this loop: they land in `jobs` and run next turn.
             for (waiter, error) in resumes {
@@ -187,20 +190,5 @@ public final class EventLoop: TaskExecutor, Sendable {
             if let handler = registration.onHangUp { hangUps.append(handler); registration.onHangUp = nil }
         }
         state.registrations[fd] = registration
-    }
-
-    /// Times out every read whose deadline has passed and finds the next deadline.
-    private static func expireDeadlines(in state: inout State, now: ContinuousClock.Instant, resumes: inout [(Waiter, SocketError?)]) {
-        var next: ContinuousClock.Instant?
-        for (fd, registration) in state.registrations {
-            guard let reader = registration.reader, let deadline = reader.deadline else { continue }
-            if deadline <= now {
-                resumes.append((reader, .timedOut))
-                state.registrations[fd]?.reader = nil
-            } else if next == nil || deadline < next! {
-                next = deadline
-            }
-        }
-        state.nextDeadline = next
     }
 }

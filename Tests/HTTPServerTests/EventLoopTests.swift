@@ -23,6 +23,20 @@ final class PollerTests: XCTestCase {
         return loop
     }
 
+    /// A read wait on a silent socket ends with `.timedOut`, not before `timeout`.
+    private func assertReadTimesOut(
+        _ loop: EventLoop, _ socket: Socket, after timeout: Duration, file: StaticString = #filePath, line: UInt = #line
+    ) async {
+        let start = ContinuousClock.now
+        do {
+            try await loop.waitReadable(socket, deadline: .now + timeout)
+            XCTFail("nothing was sent", file: file, line: line)
+        } catch {
+            XCTAssertEqual(error as? SocketError, .timedOut, file: file, line: line)
+            XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, timeout, file: file, line: line)
+        }
+    }
+
     func testReadinessArrivingBeforeTheWaitIsNotLost() async throws {
         let loop = try makePoller()
         let (local, remote) = try makePair()
@@ -50,13 +64,7 @@ final class PollerTests: XCTestCase {
         let loop = try makePoller()
         let (local, _) = try makePair()
         try loop.register(local)
-        let start = ContinuousClock.now
-        do {
-            try await loop.waitReadable(local, deadline: .now + .milliseconds(150))
-            XCTFail("nothing was sent")
-        } catch SocketError.timedOut {
-            XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(150))
-        }
+        await assertReadTimesOut(loop, local, after: .milliseconds(150))
     }
 
     func testHangUpCallsTheHandlerAndDeregisterFailsWaits() async throws {
@@ -75,6 +83,46 @@ final class PollerTests: XCTestCase {
         await Task.yield()
         loop.deregister(other)
         do { try await waiting; XCTFail("deregistered") } catch SocketError.closed {}
+    }
+
+    /// Fills `socket`'s send buffer (the peer reads nothing), so the next write must wait.
+    private func fill(_ socket: Socket) throws {
+        let piece = [UInt8](repeating: 0x61, count: 64 * 1024)
+        while true {
+            do {
+                _ = try piece.withUnsafeBytes { try socket.send($0) }
+            } catch SocketError.blocked {
+                return
+            }
+        }
+    }
+
+    func testWriteDeadlinePassesWithTimedOut() async throws {
+        let loop = try makePoller()
+        let (local, _) = try makePair()
+        try loop.register(local)
+        try await loop.waitWritable(local)  // the writable edge seen at registration
+        try fill(local)
+        do {
+            try await loop.waitWritable(local, deadline: .now + .milliseconds(100))
+            XCTFail("the peer never reads")
+        } catch SocketError.timedOut {}
+        let waiting = Task { try await loop.waitWritable(local, deadline: .now + .seconds(30)) }
+        waiting.cancel()
+        do { try await waiting.value; XCTFail("cancelled") } catch is CancellationError {}
+    }
+
+    func testAnEndedWaitsDeadlineDoesNotEndTheNextWait() async throws {
+        let loop = try makePoller()
+        let (local, remote) = try makePair()
+        try loop.register(local)
+        try await loop.waitWritable(local)
+        async let first: Void = loop.waitReadable(local, deadline: .now + .milliseconds(50))
+        await Task.yield()
+        _ = try [UInt8]("z".utf8).withUnsafeBytes { try remote.send($0) }
+        try await first
+        // The first wait's deadline is still filed; it must not end this one.
+        await assertReadTimesOut(loop, local, after: .milliseconds(300))
     }
 
     func testInterruptBeforeTheWaitIsLatched() async throws {

@@ -16,6 +16,24 @@ final class LimitsAndSmugglingTests: XCTestCase {
         XCTAssertEqual(response.status, status, response.text, file: file, line: line)
         XCTAssertEqual(response.header("Connection"), "close", file: file, line: line)
         XCTAssertTrue(client.waitForClose(), "connection closed after \(status)", file: file, line: line)
+        try assertStillServing(port, file: file, line: line)
+    }
+
+    private func assertStillServing(_ port: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let client = try TestClient(port: port)
+        try client.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "hello", "still serving", file: file, line: line)
+    }
+
+    /// Sends `piece` again and again, paced by the client's read timeout, until an answer
+    /// comes (or `limit` passes): a client trickling bytes so no read of the server waits long.
+    private func trickle(_ piece: String, to client: TestClient, for limit: Duration) -> TestResponse? {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            try? client.send(piece)
+            if let response = try? client.readResponse() { return response }
+        }
+        return nil
     }
 
     func testRequestLineTooLong() throws {
@@ -32,6 +50,45 @@ final class LimitsAndSmugglingTests: XCTestCase {
         try assertRejected("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 2048\r\n\r\n", status: 413)
         let chunk = String(repeating: "y", count: 600)
         try assertRejected("POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n", status: 413)
+    }
+
+    func testLeadingEmptyLinesAreConsumedAndBounded() throws {
+        let (_, port) = try startServer(makeTestRouter())
+        let client = try TestClient(port: port)
+        try client.send("\r\n\r\nGET /hello HTTP/1.1\r\nHost: h\r\n\r\n\r\nGET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "hello")
+        XCTAssertEqual(try client.readResponse().text, "hello", "a CRLF between requests is fine too")
+        // The reproducer: a stream of empty lines is refused at once, not served.
+        try assertRejected(String(repeating: "\r\n", count: 65536) + "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n", status: 400)
+    }
+
+    func testChunkSizeBeyondTheBodyLimitIsRefusedAtOnce() throws {
+        let chunked = "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        // The client waits 10 s at most: less than the 30 s body read timeout.
+        try assertRejected(chunked + "fffffffffffffff\r\n", status: 413)
+        try assertRejected(chunked + "fffffffffffffffffffff\r\n", status: 400)
+    }
+
+    func testTrailersAreBounded() throws {
+        let body = "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"
+        let fields = (0...ServerConfiguration.maxTrailerFields).map { "X-\($0): y\r\n" }.joined()
+        try assertRejected(body + fields + "\r\n", status: 431)
+        let (_, port) = try startServer(makeTestRouter())
+        let client = try TestClient(port: port)
+        try client.send(body + "X-Fine: y\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "ok", "a few trailers are fine")
+    }
+
+    func testTrickledBodyAndEndlessTrailerGet408() throws {
+        let (_, port) = try startServer(makeTestRouter()) { $0.bodyTotalTimeout = .milliseconds(500) }
+        // Each piece comes well within the 30 s between pieces; only the total deadline ends it.
+        let body = try TestClient(port: port, timeout: .milliseconds(100))
+        try body.send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n")
+        XCTAssertEqual(trickle("a", to: body, for: .seconds(10))?.status, 408)
+        let trailer = try TestClient(port: port, timeout: .milliseconds(100))
+        try trailer.send("POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n")
+        XCTAssertEqual(trickle("X: y\r\n", to: trailer, for: .seconds(10))?.status, 408)
+        try assertStillServing(port)
     }
 
     func testSmugglingShapes() throws {

@@ -4,8 +4,9 @@ import XCTest
 final class RequestParserTests: XCTestCase {
     private let limits = RequestHeadParser.Limits(maxRequestLine: 8192, maxHeaderBytes: 16384, maxHeaderCount: 100)
 
-    /// Feeds `input` in pieces of `step` bytes and collects every event.
-    private func events(_ input: String, step: Int = .max) throws -> [RequestParser.Event] {
+    /// Feeds `input` in pieces of `step` bytes and collects every event; `maxBodySize` is
+    /// the body limit the connection would set after each head.
+    private func events(_ input: String, step: Int = .max, maxBodySize: Int = .max) throws -> [RequestParser.Event] {
         var parser = RequestParser(limits: limits)
         var buffer = ByteBuffer()
         var events: [RequestParser.Event] = []
@@ -15,7 +16,10 @@ final class RequestParserTests: XCTestCase {
             let end = min(bytes.count, offset + max(step, 1))
             buffer.append(Array(bytes[offset..<end]))
             offset = end
-            while let event = try parser.next(&buffer) { events.append(event) }
+            while let event = try parser.next(&buffer) {
+                events.append(event)
+                if case .head = event { parser.limitBody(to: maxBodySize) }
+            }
         } while offset < bytes.count
         return events
     }
@@ -66,11 +70,47 @@ final class RequestParserTests: XCTestCase {
 
     func testIgnoresLeadingEmptyLines() throws {
         XCTAssertEqual(try events("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").count, 2)
+        let most = String(repeating: "\r\n", count: ServerConfiguration.maxLeadingEmptyLines)
+        for step in [1, 3, .max] {
+            XCTAssertEqual(try events(most + "GET / HTTP/1.1\r\nHost: h\r\n\r\n", step: step).count, 2)
+        }
+    }
+
+    func testConsumesLeadingEmptyLinesAndBoundsThem() throws {
+        var parser = RequestParser(limits: limits)
+        var buffer = ByteBuffer(Array("\r\n\r\n\r".utf8))
+        XCTAssertNil(try parser.next(&buffer))
+        XCTAssertEqual(buffer.readableCount, 1, "the empty lines are gone, the lone CR waits for its LF")
+        let tooMany = String(repeating: "\r\n", count: ServerConfiguration.maxLeadingEmptyLines + 1)
+        assertRejected(tooMany, 400, "endless empty lines")
+        assertRejected(tooMany + "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 400, "too many empty lines before a request")
+    }
+
+    func testChunkSizesAgainstTheBodyLimitAndOverflow() throws {
+        let chunked = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        XCTAssertThrowsError(try events(chunked + "fffffffffffffff\r\n", maxBodySize: 1024)) { error in
+            XCTAssertEqual((error as? HTTPError)?.status, .contentTooLarge, "refused on the size line")
+        }
+        XCTAssertThrowsError(try events(chunked + "200\r\n\(String(repeating: "a", count: 512))\r\n201\r\n", maxBodySize: 1024)) { error in
+            XCTAssertEqual((error as? HTTPError)?.status, .contentTooLarge, "the chunks together exceed the limit")
+        }
+        XCTAssertEqual(try events(chunked + "0000000000000000003\r\nabc\r\n0\r\n\r\n", maxBodySize: 3).count, 3, "leading zeros are fine")
+        assertRejected(chunked + "10000000000000000\r\n", 400, "2^64 overflows")
+        assertRejected(chunked + "8000000000000000\r\n", 400, "2^63 overflows Int")
+    }
+
+    func testTrailersAreCountedAndBounded() throws {
+        let chunked = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n"
+        let most = (0..<ServerConfiguration.maxTrailerFields).map { "X-\($0): y\r\n" }.joined()
+        XCTAssertEqual(try events(chunked + most + "\r\n").last, .end)
+        assertRejected(chunked + most + "X-Last: y\r\n", 431, "one trailer field too many")
+        let big = "X-Big: \(String(repeating: "b", count: 1000))\r\n"
+        assertRejected(chunked + String(repeating: big, count: ServerConfiguration.maxTrailerBytes / big.utf8.count + 1), 431, "trailer section too large")
     }
 
     private func assertRejected(_ input: String, _ status: Int, _ note: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try events(input), note, file: file, line: line) { error in
-            XCTAssertEqual((error as? HTTPParseError)?.status.code, status, "\(note): \(error)", file: file, line: line)
+            XCTAssertEqual((error as? HTTPError)?.status.code, status, "\(note): \(error)", file: file, line: line)
         }
     }
 
@@ -103,7 +143,7 @@ final class RequestParserTests: XCTestCase {
 
     func testKeepAliveRules() throws {
         func head(_ text: String) throws -> RequestHead {
-            guard case .head(let head)? = try events(text).first else { throw HTTPParseError.bad("no head") }
+            guard case .head(let head)? = try events(text).first else { throw HTTPError.bad("no head") }
             return head
         }
         XCTAssertTrue(try head("GET / HTTP/1.1\r\nHost: h\r\n\r\n").keepAlive)

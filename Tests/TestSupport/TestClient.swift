@@ -89,6 +89,22 @@ public final class TestClient {
         }
     }
 
+    /// True when the connection is reset (or closed both ways) within `timeout`, found
+    /// without reading: for a client that must keep its receive buffer full. A server
+    /// that closes with requests still unread sends a reset, which arrives at once.
+    public func waitForResetWithoutReading(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        var descriptor = pollfd(fd: fd, events: 0, revents: 0)  // POLLHUP and POLLERR are always reported
+        while ContinuousClock.now < deadline {
+            let (seconds, attoseconds) = (deadline - .now).components
+            let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            if poll(&descriptor, 1, milliseconds) > 0 {
+                return descriptor.revents & Int16(POLLHUP | POLLERR) != 0
+            }
+        }
+        return false
+    }
+
     /// Every byte until the server closes the connection.
     public func readToEnd() throws -> [UInt8] {
         var all = pending

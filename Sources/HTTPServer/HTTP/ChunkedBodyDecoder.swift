@@ -1,5 +1,6 @@
 /// Decodes a chunked request body (RFC 9112 §7.1) incrementally: size lines in hex with
 /// optional extensions, data, CRLF, a zero chunk, optional trailers, a blank line.
+/// A size that overflows is a 400, one beyond the body limit a 413, both on their line.
 struct ChunkedBodyDecoder {
     enum Result: Equatable {
         case data([UInt8])
@@ -17,19 +18,30 @@ struct ChunkedBodyDecoder {
     }
 
     private var state = State.size
+    /// Largest body the route accepts: a size line announcing more than is left of it is
+    /// refused at once (413), without waiting for the data.
+    var maxBodySize = Int.max
+    private var received = 0
+    private var trailerFields = 0
+    private var trailerBytes = 0
 
-    mutating func next(_ buffer: inout ByteBuffer) throws(HTTPParseError) -> Result? {
+    mutating func next(_ buffer: inout ByteBuffer) throws(HTTPError) -> Result? {
         while true {
             switch state {
             case .size:
                 guard let line = try takeLine(&buffer) else { return nil }
                 let sizeField = line.prefix { $0 != .semicolon }.trimmingSpacesAndTabs()
-                guard !sizeField.isEmpty, sizeField.count <= 15 else { throw .bad("invalid chunk size") }
+                guard !sizeField.isEmpty else { throw .bad("invalid chunk size") }
                 var size = 0
                 for byte in sizeField {
                     guard let digit = byte.hexValue else { throw .bad("invalid chunk size") }
+                    guard size <= Int.max >> 4 else { throw .bad("chunk size overflows") }
                     size = size << 4 | digit
                 }
+                guard size <= maxBodySize - received else {
+                    throw HTTPError(.contentTooLarge, "request body exceeds the limit of \(maxBodySize) bytes")
+                }
+                received += size
                 state = size == 0 ? .trailers : .data(remaining: size)
             case .data(let remaining):
                 guard !buffer.isEmpty else { return nil }
@@ -47,13 +59,27 @@ struct ChunkedBodyDecoder {
                     state = .size
                     return .end
                 }
+                try countTrailer(line)
             }
         }
     }
 
+    /// Trailer fields are skipped, but bounded like the header section, so a client cannot
+    /// keep a connection busy with an endless trailer.
+    private mutating func countTrailer(_ line: [UInt8]) throws(HTTPError) {
+        trailerFields += 1
+        trailerBytes += line.count + 2
+        if trailerFields > ServerConfiguration.maxTrailerFields {
+            throw HTTPError(.headersTooLarge, "more than \(ServerConfiguration.maxTrailerFields) trailer fields")
+        }
+        if trailerBytes > ServerConfiguration.maxTrailerBytes {
+            throw HTTPError(.headersTooLarge, "trailer section larger than \(ServerConfiguration.maxTrailerBytes) bytes")
+        }
+    }
+
     /// One CRLF-terminated line without its terminator; bare CR or LF is an error.
-    private func takeLine(_ buffer: inout ByteBuffer) throws(HTTPParseError) -> [UInt8]? {
-        let length = try buffer.withReadableBytes { bytes throws(HTTPParseError) -> Int? in
+    private func takeLine(_ buffer: inout ByteBuffer) throws(HTTPError) -> [UInt8]? {
+        let length = try buffer.withReadableBytes { bytes throws(HTTPError) -> Int? in
             for index in bytes.indices {
                 if bytes[index] == .lf { throw .bad("bare LF in chunked body") }
                 if bytes[index] == .cr {

@@ -9,16 +9,44 @@ struct RequestHeadParser {
     }
 
     let limits: Limits
+    /// How far the current head has been scanned, relative to the buffer's first unread
+    /// byte: a head arriving in many small reads is scanned once in all, not once per read.
+    private var scanned = 0
+    private var lines: [Range<Int>] = []
+    private var lineStart = 0
+    private var emptyLinesSkipped = 0
 
-    /// The head and the bytes it took, or nil while the blank line has not arrived.
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> (RequestHead, Int)? {
-        var start = 0
-        // RFC 9112 §2.2: ignore empty lines before the request line.
-        while start + 1 < bytes.count, bytes[start] == .cr, bytes[start + 1] == .lf { start += 2 }
+    init(limits: Limits) {
+        self.limits = limits
+    }
 
-        var lines: [Range<Int>] = []
-        var lineStart = start
-        var index = start
+    /// The next head in `buffer`, consumed with the empty lines before it; nil while its
+    /// blank line has not arrived (the bytes stay in `buffer`, and are not scanned again).
+    mutating func parse(_ buffer: inout ByteBuffer) throws(HTTPError) -> RequestHead? {
+        try skipEmptyLines(&buffer)
+        guard let (head, used) = try buffer.withReadableBytes({ bytes throws(HTTPError) in try scan(bytes) }) else {
+            return nil
+        }
+        buffer.consume(used)
+        self = RequestHeadParser(limits: limits)
+        return head
+    }
+
+    /// RFC 9112 §2.2: ignore empty lines before the request line, but only a few, and
+    /// consume them, so a stream of CRLFs can neither grow the buffer nor go on forever.
+    private mutating func skipEmptyLines(_ buffer: inout ByteBuffer) throws(HTTPError) {
+        guard scanned == 0 else { return }
+        while buffer.withReadableBytes({ $0.count >= 2 && $0[0] == .cr && $0[1] == .lf }) {
+            emptyLinesSkipped += 1
+            if emptyLinesSkipped > ServerConfiguration.maxLeadingEmptyLines {
+                throw .bad("more than \(ServerConfiguration.maxLeadingEmptyLines) empty lines before the request line")
+            }
+            buffer.consume(2)
+        }
+    }
+
+    private mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPError) -> (RequestHead, Int)? {
+        var index = scanned
         while index < bytes.count {
             let byte = bytes[index]
             if byte == .lf { throw .bad("bare LF in request head") }
@@ -28,7 +56,7 @@ struct RequestHeadParser {
                 if index == lineStart {
                     return (try makeHead(bytes, lines: lines), index + 2)
                 }
-                try checkSize(lines: lines, lineStart: lineStart, upTo: index)
+                try checkSize(upTo: index)
                 lines.append(lineStart..<index)
                 index += 2
                 lineStart = index
@@ -36,29 +64,30 @@ struct RequestHeadParser {
             }
             index += 1
         }
-        try checkSize(lines: lines, lineStart: lineStart, upTo: index)
+        scanned = index
+        try checkSize(upTo: index)
         return nil
     }
 
-    private func checkSize(lines: [Range<Int>], lineStart: Int, upTo end: Int) throws(HTTPParseError) {
+    private func checkSize(upTo end: Int) throws(HTTPError) {
         if lines.isEmpty {
             if end - lineStart > limits.maxRequestLine {
-                throw HTTPParseError(.uriTooLong, "request line longer than \(limits.maxRequestLine) bytes")
+                throw HTTPError(.uriTooLong, "request line longer than \(limits.maxRequestLine) bytes")
             }
             return
         }
         if end - lines[0].upperBound > limits.maxHeaderBytes {
-            throw HTTPParseError(.headersTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
+            throw HTTPError(.headersTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
         }
         if lines.count - 1 > limits.maxHeaderCount {
-            throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+            throw HTTPError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
         }
     }
 
-    private func makeHead(_ bytes: UnsafeBufferPointer<UInt8>, lines: [Range<Int>]) throws(HTTPParseError) -> RequestHead {
+    private func makeHead(_ bytes: UnsafeBufferPointer<UInt8>, lines: [Range<Int>]) throws(HTTPError) -> RequestHead {
         guard let requestLine = lines.first else { throw .bad("empty request") }
         if lines.count - 1 > limits.maxHeaderCount {
-            throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+            throw HTTPError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
         }
         var head = try parseRequestLine(bytes[requestLine])
         var headers = HTTPHeaders()
@@ -84,7 +113,7 @@ struct RequestHeadParser {
         return head
     }
 
-    private func parseRequestLine(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(HTTPParseError) -> RequestHead {
+    private func parseRequestLine(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(HTTPError) -> RequestHead {
         let parts = line.split(separator: .space, maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw .bad("malformed request line") }
         guard parts[0].allSatisfy(\.isTokenCharacter) else { throw .bad("invalid method") }
@@ -92,7 +121,7 @@ struct RequestHeadParser {
         switch String(decoding: parts[2], as: UTF8.self) {
         case "HTTP/1.1": version = .http1_1
         case "HTTP/1.0": version = .http1_0
-        case let other where other.hasPrefix("HTTP/"): throw HTTPParseError(.versionNotSupported, "\(other) is not supported")
+        case let other where other.hasPrefix("HTTP/"): throw HTTPError(.versionNotSupported, "\(other) is not supported")
         default: throw .bad("malformed HTTP version")
         }
         guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .bad("invalid characters in request target") }

@@ -23,7 +23,7 @@ struct RequestParser {
         case ended
     }
 
-    private let headParser: RequestHeadParser
+    private var headParser: RequestHeadParser
     private var state = State.head
 
     init(limits: RequestHeadParser.Limits) {
@@ -31,13 +31,10 @@ struct RequestParser {
     }
 
     /// The next event in `buffer`, consuming what it parsed; nil when more bytes are needed.
-    mutating func next(_ buffer: inout ByteBuffer) throws(HTTPParseError) -> Event? {
+    mutating func next(_ buffer: inout ByteBuffer) throws(HTTPError) -> Event? {
         switch state {
         case .head:
-            guard let (head, used) = try buffer.withReadableBytes({ bytes throws(HTTPParseError) in try headParser.parse(bytes) }) else {
-                return nil
-            }
-            buffer.consume(used)
+            guard let head = try headParser.parse(&buffer) else { return nil }
             switch try Self.framing(of: head) {
             case .none: state = .ended
             case .length(let count): state = count == 0 ? .ended : .body(remaining: count)
@@ -63,9 +60,18 @@ struct RequestParser {
         }
     }
 
+    /// Sets the body limit of the request whose head was just returned, so a chunked body
+    /// announcing a chunk beyond it is refused on the size line (a `Content-Length` is
+    /// checked against the limit by the caller, before any body byte is read).
+    mutating func limitBody(to maxBytes: Int) {
+        guard case .chunked(var decoder) = state else { return }
+        decoder.maxBodySize = maxBytes
+        state = .chunked(decoder)
+    }
+
     /// The body framing a head declares, refusing the ambiguous forms used for smuggling
     /// (RFC 9112 §6.3): Content-Length with Transfer-Encoding, differing lengths.
-    static func framing(of head: RequestHead) throws(HTTPParseError) -> Framing {
+    static func framing(of head: RequestHead) throws(HTTPError) -> Framing {
         let hosts = head.headers.values("Host")
         if head.version == .http1_1 && hosts.isEmpty { throw .bad("missing Host header") }
         if hosts.count > 1 { throw .bad("more than one Host header") }
@@ -78,7 +84,7 @@ struct RequestParser {
             guard head.version == .http1_1 else { throw .bad("Transfer-Encoding on HTTP/1.0") }
             let codings = encodings.flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces() }
             guard codings.count == 1, codings[0].equalsIgnoringCase("chunked") else {
-                throw HTTPParseError(.notImplemented, "unsupported Transfer-Encoding")
+                throw HTTPError(.notImplemented, "unsupported Transfer-Encoding")
             }
             return .chunked
         }

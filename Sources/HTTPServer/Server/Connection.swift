@@ -25,8 +25,8 @@ struct Connection {
             let head: RequestHead
             do {
                 head = try await readHead(&buffer, &parser, isFirstRequest: isFirstRequest)
-            } catch let error as HTTPParseError {
-                await sendError(HTTPError(error.status, error.message))
+            } catch let error as HTTPError {
+                await sendError(error)
                 return
             } catch ReadFailure.requestTimedOut {
                 await sendError(HTTPError(.requestTimeout, "request head not received within \(configuration.headerReadTimeout)"))
@@ -47,11 +47,8 @@ struct Connection {
             } catch let error as HTTPError {
                 await sendError(error, head: head)
                 return
-            } catch let error as HTTPParseError {
-                await sendError(HTTPError(error.status, error.message), head: head)
-                return
             } catch ReadFailure.requestTimedOut {
-                await sendError(HTTPError(.requestTimeout, "request body not received within \(configuration.bodyReadTimeout)"), head: head)
+                await sendError(HTTPError(.requestTimeout, "request body not received in time"), head: head)
                 return
             } catch {
                 return
@@ -74,6 +71,9 @@ struct Connection {
             ? .now + configuration.headerReadTimeout : nil
         while true {
             if case .head(let head)? = try parser.next(&buffer) { return head }
+            // Checked after every read, not only when one has to wait: a client that keeps
+            // sending (empty lines, a byte now and then) would otherwise never time out.
+            if let deadline, ContinuousClock.now >= deadline { throw ReadFailure.requestTimedOut }
             do {
                 try await io.fill(&buffer, deadline: deadline ?? .now + configuration.keepAliveTimeout)
             } catch SocketError.timedOut {
@@ -94,10 +94,12 @@ struct Connection {
         if case .length(let count) = framing, count > limit {
             throw HTTPError(.contentTooLarge, "request body of \(count) bytes exceeds the limit of \(limit) bytes")
         }
+        parser.limitBody(to: limit)
         if framing != .none, head.version == .http1_1, head.headers["Expect"]?.equalsIgnoringCase("100-continue") == true {
             try await io.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         var body: [UInt8] = []
+        let deadline = ContinuousClock.now + configuration.bodyTotalTimeout
         while true {
             switch try parser.next(&buffer) {
             case .body(let piece)?:
@@ -108,10 +110,12 @@ struct Connection {
             case .end?:
                 return body
             case .head?:
-                throw HTTPParseError.bad("unexpected request head")
+                throw HTTPError.bad("unexpected request head")
             case nil:
+                // A total deadline, checked after every read like the head's.
+                if ContinuousClock.now >= deadline { throw ReadFailure.requestTimedOut }
                 do {
-                    try await io.fill(&buffer, deadline: .now + configuration.bodyReadTimeout)
+                    try await io.fill(&buffer, deadline: min(deadline, .now + configuration.bodyReadTimeout))
                 } catch SocketError.timedOut {
                     throw ReadFailure.requestTimedOut
                 }

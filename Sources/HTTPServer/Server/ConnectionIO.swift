@@ -14,9 +14,13 @@ struct ConnectionIO: Sendable {
     /// Bytes asked of the kernel per read; reads land on the stack, then in the buffer.
     static let readChunkBytes = 16 * 1024
 
-    init(socket: Socket, loop: EventLoop) {
+    /// Longest a write may make no progress before it fails with `.timedOut`.
+    let writeTimeout: Duration
+
+    init(socket: Socket, loop: EventLoop, writeTimeout: Duration) {
         self.socket = socket
         self.loop = loop
+        self.writeTimeout = writeTimeout
     }
 
     /// Appends at least one byte to `buffer`, waiting until `deadline` at most.
@@ -43,9 +47,13 @@ struct ConnectionIO: Sendable {
         }
     }
 
-    /// Sends every byte of `bytes`, suspending while the socket is full.
+    /// Sends every byte of `bytes`, suspending while the socket is full; throws
+    /// `SocketError.timedOut` when the client takes nothing for `writeTimeout`, so a
+    /// reader that stopped cannot hold its connection (and the memory behind it) forever.
     func write(_ bytes: [UInt8]) async throws {
         var offset = 0
+        // Counted from the last byte that went out: a slow reader is fine, a stopped one is not.
+        var deadline: ContinuousClock.Instant?
         while offset < bytes.count {
             let sent = try bytes.withUnsafeBytes { all -> Result<Int, SocketError> in
                 do throws(SocketError) {
@@ -57,8 +65,10 @@ struct ConnectionIO: Sendable {
                 }
             }.get()
             offset += sent
+            if sent > 0 { deadline = nil }
             if offset < bytes.count && sent == 0 {
-                try await loop.waitWritable(socket)
+                if deadline == nil { deadline = .now + writeTimeout }
+                try await loop.waitWritable(socket, deadline: deadline)
             }
         }
     }

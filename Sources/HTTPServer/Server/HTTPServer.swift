@@ -74,8 +74,8 @@ public final class HTTPServer: Sendable {
             return
         }
         let connection = Connection(
-            io: ConnectionIO(socket: client, loop: loop), configuration: configuration,
-            handler: handler, registry: registry)
+            io: ConnectionIO(socket: client, loop: loop, writeTimeout: configuration.writeTimeout),
+            configuration: configuration, handler: handler, registry: registry)
         registry.setTask(client, Task(executorPreference: loop) { await connection.run() })
     }
 

@@ -12,6 +12,13 @@ import Glibc
 public struct ServerConfiguration: Sendable {
     /// Largest request body when the handler sets no limit of its own.
     public static let defaultMaxBodySize = 1 << 20
+    /// Empty lines tolerated before a request line (RFC 9112 §2.2 asks for at least one;
+    /// some clients send a CRLF after a body): 400 beyond it.
+    public static let maxLeadingEmptyLines = 8
+    /// Most trailer fields after a chunked body: 431 beyond it.
+    public static let maxTrailerFields = 20
+    /// Largest trailer section after a chunked body: 431 beyond it.
+    public static let maxTrailerBytes = 4 * 1024
 
     /// Address to bind: a numeric IPv4/IPv6 address or a host name.
     public var host: String
@@ -24,10 +31,19 @@ public struct ServerConfiguration: Sendable {
     /// Most header fields in one request: 431 beyond it.
     public var maxHeaderCount = 100
     /// Time a client has to send a whole request head, from its first byte (or from
-    /// accepting the connection): 408 after it, which ends slowloris attacks.
+    /// accepting the connection), whatever it sends meanwhile: 408 after it, which ends
+    /// slowloris attacks.
     public var headerReadTimeout: Duration = .seconds(10)
     /// Time to receive the next piece of a request body: 408 after it.
     public var bodyReadTimeout: Duration = .seconds(30)
+    /// Time a client has to send a whole request body, trailers included, from the end of
+    /// its head, however it trickles the bytes: 408 after it. With the 1 MiB default body
+    /// limit that asks for about 17 KiB/s at least.
+    public var bodyTotalTimeout: Duration = .seconds(60)
+    /// Time a socket write may make no progress (the client reads nothing) before the
+    /// connection is closed: it frees the slot of a client that stopped reading, a
+    /// response or stream included. Counted again whenever some bytes go out.
+    public var writeTimeout: Duration = .seconds(30)
     /// Time a kept-alive connection may sit idle between requests before it is closed.
     public var keepAliveTimeout: Duration = .seconds(30)
     /// Threads that run connections, each an epoll event loop that is also the executor

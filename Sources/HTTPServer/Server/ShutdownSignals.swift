@@ -3,8 +3,9 @@ import CSystem
 import Glibc
 #endif
 
-/// SIGINT and SIGTERM handling for a graceful stop: the first signal calls `onFirst`,
-/// a second one exits at once, for the person who really means it.
+/// SIGINT, SIGTERM and SIGHUP handling for a graceful stop: the first signal calls
+/// `onFirst`, a second one exits at once, for the person who really means it. SIGHUP (the
+/// terminal closed) is graceful too: its default action would end streams without a word.
 ///
 /// The handler only bumps an eventfd (async-signal-safe, whichever thread the kernel
 /// picks); a thread of its own reads it and acts. So a signal is never lost, however
@@ -32,7 +33,7 @@ public enum ShutdownSignals {
         }
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
-        for number in [SIGINT, SIGTERM] { sigaction(number, &action, nil) }
+        for number in [SIGINT, SIGTERM, SIGHUP] { sigaction(number, &action, nil) }
         _ = descriptor
     }
 

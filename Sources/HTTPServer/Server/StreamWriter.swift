@@ -9,6 +9,9 @@ final class StreamWriter: ResponseBodyWriter {
     private let registry: ConnectionRegistry
     private let lock = AsyncSerialLock()
     private let sent = Atomic<Int>(0)
+    /// The socket error that ended an earlier write (a client that left or stopped reading
+    /// for the write timeout): later writes fail with it at once instead of waiting again.
+    private let failure = Mutex<SocketError?>(nil)
 
     init(io: ConnectionIO, chunked: Bool, registry: ConnectionRegistry) {
         self.io = io
@@ -27,6 +30,7 @@ final class StreamWriter: ResponseBodyWriter {
         // A stream to a client that hung up is over, even while the kernel still
         // accepts bytes for it.
         if io.loop.hasHungUp(io.socket) { throw SocketError.disconnected }
+        if let failure = failure.withLock({ $0 }) { throw failure }
         var framed = bytes
         if chunked {
             framed = Array(String(bytes.count, radix: 16).utf8) + [.cr, .lf]
@@ -34,7 +38,12 @@ final class StreamWriter: ResponseBodyWriter {
             framed += bytes
             framed += [.cr, .lf]
         }
-        try await lock.withLock { try await io.write(framed) }
+        do {
+            try await lock.withLock { try await io.write(framed) }
+        } catch let error as SocketError {
+            failure.withLock { $0 = error }
+            throw error
+        }
         sent.add(bytes.count, ordering: .relaxed)
     }
 

@@ -67,6 +67,22 @@ final class RunnelBinaryTests: XCTestCase {
         XCTAssertTrue(strict.waitFor("port \(port) is in use"), strict.text)
     }
 
+    func testSighupStopsGracefullyAndEndsStreamsWithShuttingDown() throws {
+        let server = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--quiet", "--shutdown-grace-seconds", "0"])
+        defer { _ = server.terminate() }
+        let port = try XCTUnwrap(server.waitForPort(), server.text)
+        let client = try TestClient(port: port)
+        let json = #"{"message":"/hang","conversation_id":"hup"}"#
+        try client.send("POST /api/message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)")
+        XCTAssertEqual(try client.readResponse(bodyless: true).status, 200)
+        kill(server.process.processIdentifier, SIGHUP)
+        let rest = String(decoding: try client.readToEnd(), as: UTF8.self)
+        XCTAssertTrue(rest.contains("shutting_down"), "the stream was told why it ended: \(rest)")
+        XCTAssertTrue(rest.hasSuffix("0\r\n\r\n"), "and its chunked body ended")
+        XCTAssertEqual(server.exitStatus(), 0, "a clean exit after SIGHUP")
+        XCTAssertTrue(server.text.contains("shutting down"))
+    }
+
     func testSigtermStopsGracefully() throws {
         let server = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--quiet"])
         _ = try XCTUnwrap(server.waitForPort(), server.text)
