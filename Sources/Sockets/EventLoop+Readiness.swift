@@ -110,7 +110,7 @@ extension EventLoop {
                 }
                 state.registrations[socket.fd] = registration
                 guard let deadline else { return .wait }
-                state.addDeadline(deadline, for: DeadlineWait(fd: socket.fd, token: waiter.token, forWriting: forWriting))
+                state.addDeadline(deadline, for: DeadlineWait(fd: socket.fd, token: waiter.token, purpose: forWriting ? .write : .read))
                 // A loop asleep past this deadline (or with no timeout) must look again.
                 if state.polling, state.pollingUntil == nil || deadline < state.pollingUntil! {
                     state.polling = false

@@ -51,6 +51,8 @@ public final class EventLoop: TaskExecutor, Sendable {
         /// `EventLoop+Deadlines.swift`).
         var deadlines = DeadlineHeap<DeadlineWait>()
         var nextWaitToken: UInt64 = 0
+        /// Scheduled calls by token (their deadlines are in `deadlines`).
+        var timers: [UInt64: @Sendable () -> Void] = [:]
         var stopping = false
         var exited = false
     }
@@ -141,6 +143,7 @@ public final class EventLoop: TaskExecutor, Sendable {
             let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
             var resumes: [(Waiter, SocketError?)] = []
             var hangUps: [@Sendable () -> Void] = []
+            var fired: [@Sendable () -> Void] = []
             let now = ContinuousClock.now
             state.withLock { state in
                 state.polling = false
@@ -152,13 +155,14 @@ public final class EventLoop: TaskExecutor, Sendable {
                         Self.apply(events[index], to: &state, resumes: &resumes, hangUps: &hangUps)
                     }
                 }
-                state.expireDeadlines(now: now, resumes: &resumes)
+                state.expireDeadlines(now: now, resumes: &resumes, fired: &fired)
             }
             // Resumed tasks prefer this loop: they land in `jobs` and run next turn.
             for (waiter, error) in resumes {
                 if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
             }
             for hangUp in hangUps { hangUp() }
+            for action in fired { action() }
         }
     }
 

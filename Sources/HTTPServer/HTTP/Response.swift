@@ -52,10 +52,34 @@ public protocol ResponseBodyWriter: Sendable {
     /// The executor of the connection (its event loop): helper tasks of a producer run
     /// best there, next to the socket.
     var executor: (any TaskExecutor)? { get }
+
+    /// Calls `action` at `deadline` unless cancelled first, on the connection's event loop
+    /// (a heap entry, no task): how a producer waits for its next piece *or* a time, e.g.
+    /// to send a heartbeat after a silence.
+    func schedule(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction
+}
+
+/// A call scheduled by ``ResponseBodyWriter/schedule(at:_:)``.
+public struct ScheduledAction: Sendable {
+    private let cancelAction: @Sendable () -> Void
+
+    public init(cancel: @escaping @Sendable () -> Void) { cancelAction = cancel }
+
+    /// The call will not run (if it has not yet).
+    public func cancel() { cancelAction() }
 }
 
 extension ResponseBodyWriter {
     public var executor: (any TaskExecutor)? { nil }
+
+    /// For writers without an event loop: a task that sleeps until `deadline`.
+    public func schedule(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction {
+        let task = Task {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            action()
+        }
+        return ScheduledAction { task.cancel() }
+    }
 }
 
 /// The handler of every request: the server's one extension point.

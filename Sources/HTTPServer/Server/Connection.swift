@@ -180,7 +180,10 @@ struct Connection {
     /// connection closes after the stream: its client is gone, or the server is stopping.
     private func stream(_ producer: @escaping ResponseBody.Producer, to writer: StreamWriter) async throws {
         registry.setStreaming(io.socket, true)
-        io.loop.onHangUp(io.socket) { [registry, socket = io.socket] in registry.cancel(socket) }
+        // The handler holds this connection's own task: it may run after the socket closed
+        // and its number went to another connection.
+        let task = registry.task(io.socket)
+        io.loop.onHangUp(io.socket) { task?.cancel() }
         defer {
             io.loop.onHangUp(io.socket, nil)
             registry.setStreaming(io.socket, false)

@@ -67,9 +67,9 @@ final class ConnectionRegistry: Sendable {
         state.withLock { $0.entries[socket.fd]?.streaming = streaming }
     }
 
-    /// Cancels the connection's task (its client hung up mid-stream).
-    func cancel(_ socket: Socket) {
-        state.withLock { $0.entries[socket.fd]?.task }?.cancel()
+    /// The task running the connection on `socket`.
+    func task(_ socket: Socket) -> Task<Void, Never>? {
+        state.withLock { $0.entries[socket.fd]?.task }
     }
 
     /// Sets the shutdown flag and returns the idle connections, to be closed now.

@@ -22,6 +22,11 @@ final class StreamWriter: ResponseBodyWriter {
     var isShuttingDown: Bool { registry.isShuttingDown }
     var executor: (any TaskExecutor)? { io.loop }
 
+    func schedule(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction {
+        let timer = io.loop.schedule(at: deadline, action)
+        return ScheduledAction { timer.cancel() }
+    }
+
     /// Body bytes written so far (without chunk framing).
     var bytesSent: Int { sent.load(ordering: .relaxed) }
 

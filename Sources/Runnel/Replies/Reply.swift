@@ -59,6 +59,8 @@ final class Reply: Sendable {
         let started = ContinuousClock.now
         var readers = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters woken before they began to wait (their deadline or cancellation came first).
+        var woken: Set<Int> = []
         var nextWaiter = 0
         var backend: Task<Void, Never>?
         var graceTimer: Task<Void, Never>?
@@ -247,29 +249,46 @@ final class Reply: Sendable {
     }
 
     /// The bytes of the events after `cursor` (waiting for at least one unless the reply
-    /// has ended), the new cursor, and whether that was the last of them. Cancellation
-    /// ends the wait with whatever there is.
-    func events(after cursor: Int, ids: Bool) async -> (bytes: [UInt8], cursor: Int, ended: Bool) {
-        while true {
-            if let ready = eventsNow(after: cursor, ids: ids) { return ready }
-            if Task.isCancelled { return ([], cursor, false) }
-            let waiter = progress.withLock { progress -> Int in
-                progress.nextWaiter += 1
-                return progress.nextWaiter
-            }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    let resumeNow = progress.withLock { progress -> Bool in
-                        if progress.log.eventCount > cursor || progress.state != .streaming || Task.isCancelled { return true }
-                        progress.waiters[waiter] = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            } onCancel: {
-                progress.withLock { $0.waiters.removeValue(forKey: waiter) }?.resume()
-            }
+    /// has ended), the new cursor, and whether that was the last of them. The wait also
+    /// ends, with nothing, at `deadline` (a timer on `writer`'s event loop: no task) and
+    /// on cancellation.
+    func events(
+        after cursor: Int, ids: Bool, until deadline: ContinuousClock.Instant? = nil, on writer: (any ResponseBodyWriter)? = nil
+    ) async -> (bytes: [UInt8], cursor: Int, ended: Bool) {
+        if let ready = eventsNow(after: cursor, ids: ids) { return ready }
+        if Task.isCancelled { return ([], cursor, false) }
+        let waiter = progress.withLock { progress -> Int in
+            progress.nextWaiter += 1
+            return progress.nextWaiter
         }
+        let timer = deadline.flatMap { deadline in writer?.schedule(at: deadline) { [self] in wake(waiter) } }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = progress.withLock { progress -> Bool in
+                    if progress.woken.remove(waiter) != nil || progress.log.eventCount > cursor || progress.state != .streaming
+                        || Task.isCancelled { return true }
+                    progress.waiters[waiter] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            wake(waiter)
+        }
+        timer?.cancel()
+        progress.withLock { _ = $0.woken.remove(waiter) }
+        return eventsNow(after: cursor, ids: ids) ?? ([], cursor, false)
+    }
+
+    /// Ends the wait of `waiter` (its deadline passed, or its task was cancelled), or the
+    /// wait it is about to start.
+    private func wake(_ waiter: Int) {
+        let continuation = progress.withLock { progress -> CheckedContinuation<Void, Never>? in
+            if let continuation = progress.waiters.removeValue(forKey: waiter) { return continuation }
+            progress.woken.insert(waiter)
+            return nil
+        }
+        continuation?.resume()
     }
 
     /// The events after `cursor` if there are any, or the end; nil: wait for more.

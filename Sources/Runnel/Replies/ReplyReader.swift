@@ -22,23 +22,29 @@ struct ReplyReader: Sendable {
 
     func stream(to writer: any ResponseBodyWriter) async throws {
         defer { reply.detach() }
-        try await withHeartbeat(writer, every: heartbeat) { writer in
-            var cursor = self.cursor
-            var pending = preamble
-            while true {
-                let batch = await reply.events(after: cursor, ids: ids)
-                cursor = batch.cursor
+        var cursor = self.cursor
+        var pending = preamble
+        var lastWrite = ContinuousClock.now
+        while true {
+            // Silent for `heartbeat`: a `: ping` comment keeps proxies from closing the stream.
+            let batch = await reply.events(after: cursor, ids: ids, until: lastWrite + heartbeat, on: writer)
+            cursor = batch.cursor
+            if batch.bytes.isEmpty && !batch.ended && !Task.isCancelled && pending.isEmpty {
+                pending = ServerSentEvent.comment("ping")
+            }
+            if !(pending.isEmpty && batch.bytes.isEmpty) {
                 try await writer.write(pending + batch.bytes)
+                lastWrite = .now
                 pending = []
-                if batch.ended { return }
-                if Task.isCancelled {
-                    // The server is stopping and its grace period is over: end the reply
-                    // with `shutting_down` so this reader still writes its last events.
-                    guard writer.isShuttingDown else { return }
-                    reply.end(.shuttingDown)
-                    if let rest = reply.eventsNow(after: cursor, ids: ids) { try await writer.write(rest.bytes) }
-                    return
-                }
+            }
+            if batch.ended { return }
+            if Task.isCancelled {
+                // The server is stopping and its grace period is over: end the reply
+                // with `shutting_down` so this reader still writes its last events.
+                guard writer.isShuttingDown else { return }
+                reply.end(.shuttingDown)
+                if let rest = reply.eventsNow(after: cursor, ids: ids) { try await writer.write(rest.bytes) }
+                return
             }
         }
     }
