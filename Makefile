@@ -4,7 +4,7 @@ JOBS ?= 2
 ARGS ?=
 DIST := dist
 
-.PHONY: run test test-swift test-node test-browser test-sanitize test-fuzz fuzz release bench deps deps-test deps-bench clean
+.PHONY: run test test-swift test-node test-browser test-sanitize test-tsan test-asan test-fuzz fuzz release bench deps deps-test deps-bench clean
 
 # --- prerequisites -----------------------------------------------------------
 # Debian packages are installed when running as root (CI); otherwise the exact
@@ -83,11 +83,17 @@ fuzz: deps
 
 test-fuzz: fuzz
 
-# The XCTest suites under ThreadSanitizer, then AddressSanitizer (slow: not part of
-# `make test`); each keeps its own build folder so the normal one stays incremental.
-test-sanitize: deps
+# The XCTest suites under ThreadSanitizer and under AddressSanitizer (slow: not part of
+# `make test`); both run even when the first fails. Each keeps its own build folder so
+# the normal one stays incremental.
+test-sanitize:
+	$(MAKE) --keep-going test-tsan test-asan
+
+test-tsan: deps
 	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+
+test-asan: deps
 	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=address --scratch-path .build-asan
 	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 

@@ -64,4 +64,19 @@ final class SafePathTests: XCTestCase {
         assertPath("/css/", .failure(.notFound), "directories are not served")
         assertPath("/css//site.css", .failure(.notFound))
     }
+
+    func testPathsLongerThanAnyFileAreNotFound() {
+        let longest = "/" + String(repeating: "a", count: SafePath.maxPathBytes)
+        assertPath(longest, .success(String(longest.dropFirst())))
+        assertPath(longest + "a", .failure(.notFound))
+        assertPath("/" + String(repeating: "%61", count: SafePath.maxPathBytes), .success(String(longest.dropFirst())), "the decoded length counts")
+    }
+
+    func testSegmentsAreCheckedWholeAndAsBytes() {
+        assertPath("/a..b/c.d/...", .failure(.notFound), "'...' is a dotfile name, not a parent")
+        assertPath("/a..b/é/x", .success("a..b/é/x"))
+        // As Characters, "/" and a combining mark after it are one grapheme, which hid the
+        // separator; the file system splits on the byte.
+        assertPath("/../\u{301}x", .failure(.badRequest))
+    }
 }

@@ -150,6 +150,11 @@ struct Connection {
                 return sendsBody ? bytes.count : 0
             case .stream(let producer):
                 let chunked = head.version == .http1_1
+                // Registered before the head goes out, so a shutdown that begins meanwhile
+                // still reaches this stream.
+                let cancellation = StreamCancellation()
+                registry.setStream(io.socket, cancellation)
+                defer { registry.setStream(io.socket, nil) }
                 do {
                     try await io.write(ResponseHead.encode(
                         status: response.status, headers: response.headers,
@@ -165,7 +170,7 @@ struct Connection {
                     return 0
                 }
                 let writer = StreamWriter(io: io, chunked: chunked, registry: registry)
-                try await stream(producer, to: writer)
+                try await stream(producer, to: writer, cancellation: cancellation)
                 try await writer.finish()
                 return chunked ? writer.bytesSent : nil
             }
@@ -178,17 +183,12 @@ struct Connection {
     /// memory per stream), cancelled the moment the client hangs up (or when a
     /// shutdown's grace period ends), so a silent backend stops at once. The cancelled
     /// connection closes after the stream: its client is gone, or the server is stopping.
-    private func stream(_ producer: @escaping ResponseBody.Producer, to writer: StreamWriter) async throws {
-        registry.setStreaming(io.socket, true)
-        // The handler holds this connection's own task: it may run after the socket closed
-        // and its number went to another connection.
-        let task = registry.task(io.socket)
-        io.loop.onHangUp(io.socket) { task?.cancel() }
-        defer {
-            io.loop.onHangUp(io.socket, nil)
-            registry.setStreaming(io.socket, false)
-        }
-        try await producer(writer)
+    private func stream(
+        _ producer: @escaping ResponseBody.Producer, to writer: StreamWriter, cancellation: StreamCancellation
+    ) async throws {
+        io.loop.onHangUp(io.socket) { cancellation.cancel() }
+        defer { io.loop.onHangUp(io.socket, nil) }
+        try await cancellation.run { try await producer(writer) }
     }
 
     /// Answers an error the server raised itself (the handler shapes it), then closes.

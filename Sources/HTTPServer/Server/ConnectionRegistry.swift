@@ -7,10 +7,8 @@ final class ConnectionRegistry: Sendable {
         let socket: Socket
         let loop: EventLoop
         var idle = true
-        /// The connection's task: cancelled when its client hangs up mid-stream, or when
-        /// a shutdown's grace period ends while it streams.
-        var task: Task<Void, Never>?
-        var streaming = false
+        /// Cancels the streamed body in progress, if any (shutdown's grace period ended).
+        var stream: StreamCancellation?
     }
 
     private struct State {
@@ -57,19 +55,9 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Records the task running the connection.
-    func setTask(_ socket: Socket, _ task: Task<Void, Never>) {
-        state.withLock { $0.entries[socket.fd]?.task = task }
-    }
-
-    /// Marks the connection as producing a streamed body (or done with it).
-    func setStreaming(_ socket: Socket, _ streaming: Bool) {
-        state.withLock { $0.entries[socket.fd]?.streaming = streaming }
-    }
-
-    /// The task running the connection on `socket`.
-    func task(_ socket: Socket) -> Task<Void, Never>? {
-        state.withLock { $0.entries[socket.fd]?.task }
+    /// Records the streamed body in progress (nil: done with it), so shutdown can cancel it.
+    func setStream(_ socket: Socket, _ stream: StreamCancellation?) {
+        state.withLock { $0.entries[socket.fd]?.stream = stream }
     }
 
     /// Sets the shutdown flag and returns the idle connections, to be closed now.
@@ -82,8 +70,8 @@ final class ConnectionRegistry: Sendable {
     }
 
     func cancelStreams() {
-        let tasks = state.withLock { $0.entries.values.filter(\.streaming).compactMap(\.task) }
-        for task in tasks { task.cancel() }
+        let streams = state.withLock { $0.entries.values.compactMap(\.stream) }
+        for stream in streams { stream.cancel() }
     }
 
     func allSockets() -> [(Socket, EventLoop)] {

@@ -76,7 +76,7 @@ public final class HTTPServer: Sendable {
         let connection = Connection(
             io: ConnectionIO(socket: client, loop: loop, writeTimeout: configuration.writeTimeout),
             configuration: configuration, handler: handler, registry: registry)
-        registry.setTask(client, Task(executorPreference: loop) { await connection.run() })
+        Task(executorPreference: loop) { await connection.run() }
     }
 
     /// Whether ``shutdown()`` has begun: streaming producers should wrap up.

@@ -41,7 +41,7 @@ struct SecurityPolicy: HTTPHandler {
         // the developer's saves (the hot-reload stream, which an EventSource opens cross-site).
         let checksOrigin = isAPI ? request.method == .post : request.path == ReloadClient.eventsPath
         if checksOrigin, let origin, !isSameOrigin(origin, host: request.headers["Host"]), !corsOrigins.contains(origin) {
-            guard isAPI else { throw HTTPError(.forbidden, "requests from origin \(origin) may not open the hot-reload stream") }
+            guard isAPI else { throw HTTPError(.forbidden, "requests from origin \(origin) may not open the hot-reload stream; start runnel with --cors \(origin) to allow it") }
             throw HTTPError.forbiddenOrigin(origin)
         }
         var response = try await next.handle(request)

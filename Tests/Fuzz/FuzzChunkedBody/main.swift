@@ -10,7 +10,7 @@ private enum Piece: Equatable {
     case end
 }
 
-private func decode(_ pieces: [[UInt8]]) -> (results: [Piece], failed: Bool) {
+private func decode(_ pieces: [[UInt8]]) -> (output: [Piece], failed: Bool) {
     var decoder = ChunkedBodyDecoder()
     var buffer = ByteBuffer()
     var results: [Piece] = []
@@ -36,11 +36,8 @@ private func decode(_ pieces: [[UInt8]]) -> (results: [Piece], failed: Bool) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
     let input = FuzzInput(data, count)
-    let whole = decode([input.payload])
-    let split = decode(input.pieces)
-    require(whole.failed == split.failed, "whole input failed: \(whole.failed), split in \(input.pieceSize)-byte pieces: \(split.failed)")
-    require(whole.results == split.results, "bodies differ when split in \(input.pieceSize)-byte pieces")
-    let bodyBytes = whole.results.reduce(0) { total, piece in
+    let results = requireSameResultWhenSplit(input, decode)
+    let bodyBytes = results.reduce(0) { total, piece in
         if case .data(let bytes) = piece { total + bytes.count } else { total }
     }
     require(bodyBytes <= input.payload.count, "\(bodyBytes) body bytes out of \(input.payload.count) in")

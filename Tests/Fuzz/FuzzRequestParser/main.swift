@@ -8,7 +8,7 @@ private let limits = RequestHeadParser.Limits(maxRequestLine: 8 * 1024, maxHeade
 
 /// The events for `pieces` fed in turn, adjacent body pieces joined (their cut follows
 /// the reads), and whether the parser refused the input.
-private func parse(_ pieces: [[UInt8]]) -> (events: [RequestParser.Event], failed: Bool) {
+private func parse(_ pieces: [[UInt8]]) -> (output: [RequestParser.Event], failed: Bool) {
     var parser = RequestParser(limits: limits)
     var buffer = ByteBuffer()
     var events: [RequestParser.Event] = []
@@ -31,11 +31,7 @@ private func parse(_ pieces: [[UInt8]]) -> (events: [RequestParser.Event], faile
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
-    let input = FuzzInput(data, count)
-    let whole = parse([input.payload])
-    let split = parse(input.pieces)
-    require(whole.failed == split.failed, "whole input failed: \(whole.failed), split in \(input.pieceSize)-byte pieces: \(split.failed)")
-    require(whole.events == split.events, "events differ when split in \(input.pieceSize)-byte pieces:\n\(whole.events)\n\(split.events)")
+    requireSameResultWhenSplit(FuzzInput(data, count), parse)
     return 0
 }
 

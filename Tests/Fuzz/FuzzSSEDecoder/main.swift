@@ -7,7 +7,7 @@ import FuzzSupport
 
 private let maxLineBytes = 256
 
-private func decode(_ pieces: [[UInt8]]) -> (events: [SSEEvent], failed: Bool) {
+private func decode(_ pieces: [[UInt8]]) -> (output: [SSEEvent], failed: Bool) {
     var decoder = SSEDecoder(maxLineBytes: maxLineBytes)
     var events: [SSEEvent] = []
     do {
@@ -21,11 +21,7 @@ private func decode(_ pieces: [[UInt8]]) -> (events: [SSEEvent], failed: Bool) {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
-    let input = FuzzInput(data, count)
-    let whole = decode([input.payload])
-    let split = decode(input.pieces)
-    require(whole.failed == split.failed, "whole input failed: \(whole.failed), split in \(input.pieceSize)-byte pieces: \(split.failed)")
-    require(whole.events == split.events, "events differ when split in \(input.pieceSize)-byte pieces:\n\(whole.events)\n\(split.events)")
+    requireSameResultWhenSplit(FuzzInput(data, count), decode)
     return 0
 }
 

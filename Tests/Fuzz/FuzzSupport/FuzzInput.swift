@@ -23,3 +23,17 @@ public struct FuzzInput {
 public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { fatalError(message()) }
 }
+
+/// Decodes the payload whole and again in pieces with a fresh decoder each time, and
+/// requires the same output and the same verdict; returns the whole-input output.
+/// `decode` feeds the pieces in turn and says what came out and whether it was refused.
+@discardableResult
+public func requireSameResultWhenSplit<Output: Equatable>(
+    _ input: FuzzInput, _ decode: ([[UInt8]]) -> (output: Output, failed: Bool)
+) -> Output {
+    let whole = decode([input.payload])
+    let split = decode(input.pieces)
+    require(whole.failed == split.failed, "whole input failed: \(whole.failed), split in \(input.pieceSize)-byte pieces: \(split.failed)")
+    require(whole.output == split.output, "output differs when split in \(input.pieceSize)-byte pieces:\n\(whole.output)\n\(split.output)")
+    return whole.output
+}
