@@ -50,4 +50,12 @@ public struct Socket: Sendable, Hashable {
     public func shutdownWrite() { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
 
     public func close() { _ = Glibc.close(fd) }
+
+    /// Closes with a reset (`SO_LINGER` 0): what is still queued for the peer is dropped
+    /// at once rather than kept by the kernel for a peer that takes nothing.
+    public func closeWithReset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        _ = Glibc.close(fd)
+    }
 }

@@ -50,6 +50,7 @@ struct CommandLineOptions {
         Option(flag: "--reply-grace-seconds", value: "S", help: "a resumable reply goes on this long with no reader (default 30)") { $0.replies.grace = .seconds(try integer($1, "--reply-grace-seconds", 0...3600)) },
         Option(flag: "--max-connections", value: "N", help: "open connections at most (default 10000)") { $0.server.maxConnections = try integer($1, "--max-connections", 1...1_000_000) },
         Option(flag: "--event-loops", value: "N", help: "threads serving connections (default: one per core)") { $0.server.eventLoops = try integer($1, "--event-loops", 1...256) },
+        Option(flag: "--write-timeout-seconds", value: "S", help: "drop a client whose socket takes no bytes this long (default 30)") { $0.server.writeTimeout = .seconds(try integer($1, "--write-timeout-seconds", 1...3600)) },
         Option(flag: "--shutdown-grace-seconds", value: "S", help: "time streams get to finish on shutdown (default 5)") { $0.server.shutdownGracePeriod = .seconds(try integer($1, "--shutdown-grace-seconds", 0...600)) },
     ]
 

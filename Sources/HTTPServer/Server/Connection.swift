@@ -227,6 +227,6 @@ struct Connection {
     private func close() {
         io.loop.deregister(io.socket)
         registry.remove(io.socket)
-        io.socket.close()
+        if io.hasStalled { io.socket.closeWithReset() } else { io.socket.close() }
     }
 }

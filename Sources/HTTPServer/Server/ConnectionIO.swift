@@ -10,7 +10,13 @@ struct ConnectionIO: Sendable {
     /// then the next read waits for epoll first, saving the `recv` that would only say
     /// "would block" (one syscall of about four per keep-alive request). Edge-triggered
     /// epoll reports any byte that arrives after that read, so nothing is missed.
-    private let drained = DrainedFlag()
+    private let drained = ConnectionFlag()
+    /// Set when a write timed out: the client takes nothing, so the connection ends with
+    /// a reset (see ``Socket/closeWithReset()``).
+    private let stalled = ConnectionFlag()
+
+    /// Whether a write to this client timed out.
+    var hasStalled: Bool { stalled.take() }
     /// Bytes asked of the kernel per read; reads land on the stack, then in the buffer.
     static let readChunkBytes = 16 * 1024
 
@@ -68,15 +74,20 @@ struct ConnectionIO: Sendable {
             if sent > 0 { deadline = nil }
             if offset < bytes.count && sent == 0 {
                 if deadline == nil { deadline = .now + writeTimeout }
-                try await loop.waitWritable(socket, deadline: deadline)
+                do {
+                    try await loop.waitWritable(socket, deadline: deadline)
+                } catch SocketError.timedOut {
+                    stalled.set(true)
+                    throw SocketError.timedOut
+                }
             }
         }
     }
 }
 
-/// One connection's "the socket is empty" flag; touched only by that connection's task,
-/// atomic so the `Sendable` struct can carry it.
-private final class DrainedFlag: Sendable {
+/// One of a connection's flags ("the socket is empty", "a write timed out"); touched only
+/// by that connection's task, atomic so the `Sendable` struct can carry it.
+private final class ConnectionFlag: Sendable {
     private let value = Atomic<Bool>(false)
     func set(_ drained: Bool) { value.store(drained, ordering: .relaxed) }
     func take() -> Bool { value.exchange(false, ordering: .relaxed) }

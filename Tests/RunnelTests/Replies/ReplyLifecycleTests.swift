@@ -84,6 +84,17 @@ final class ReplyLifecycleTests: XCTestCase {
         XCTAssertEqual(app.conversations.turns(of: "back").last?.interrupted, false)
     }
 
+    func testAReaderThatStopsReadingIsDroppedAndItsConversationIsFree() throws {
+        let (app, port) = try startRunnel { $0.server.writeTimeout = .milliseconds(300) }
+        let client = try TestClient(port: port, receiveBuffer: 4096)
+        // Far more than the socket buffers hold, so the reader's writes stop making progress.
+        let message = (0..<20_000).map { "w\($0)" }.joined(separator: " ")
+        try client.postMessage(["message": message, "backend": "echo", "conversation_id": "stuck"])
+        XCTAssertTrue(client.waitForResetWithoutReading(timeout: .seconds(10)), "dropped after the write timeout")
+        XCTAssertEqual(app.conversations.turns(of: "stuck").last?.message.content, message, "the reply ran to its end without its reader")
+        XCTAssertEqual(try chat(port: port, ["message": "next", "backend": "echo", "conversation_id": "stuck"]).response.status, 200)
+    }
+
     func testTheReplyCap() throws {
         let (app, port) = try startRunnel { $0.replies.maxBytes = 4096 }
         let message = (0..<400).map { "word\($0)" }.joined(separator: " ")
