@@ -487,6 +487,18 @@ s_idle() {
   run_client "$FIGURE" "$GOAL" 90 idle.py --port "$RPORT" --pid "$RPID" --connections 10000 --cpu-seconds 5
 }
 
+# --- 5b. stuck readers -------------------------------------------------------------
+
+s_stuck_readers() {
+  FIGURE="stuck readers"
+  GOAL="bounded by the logs; all free; all dropped"
+  start_runnel stuck --root "$TMP/site" --backend echo --no-reload --quiet --write-timeout-seconds 5 || die "$START_ERR"
+  # 1,000 clients post a 10,000-word echo and read nothing: each reply (~230 KB of events)
+  # outgrows the socket buffers, so every reader is stuck on a full socket.
+  run_client "$FIGURE" "$GOAL" 120 stuck_readers.py --port "$RPORT" --pid "$RPID" \
+    --clients 1000 --words 10000 --write-timeout 5
+}
+
 # --- 6. startup -----------------------------------------------------------------------
 
 s_startup() {
@@ -564,6 +576,7 @@ main() {
   section "4b. Proxied streams/s (openai -> nginx)" s_proxied_throughput
   section "4c. Proxied concurrency (openai -> slow upstream)" s_proxied_concurrency
   section "5. Idle" s_idle
+  section "5b. Clients that stop reading mid-reply" s_stuck_readers
   section "6. Startup to first response" s_startup
   section "7. Hot-reload latency" s_hot_reload
   section "8. Binary size" s_size

@@ -297,9 +297,14 @@ final class Reply: Sendable {
             let count = progress.log.eventCount
             let ended = progress.state != .streaming
             guard count > cursor || ended else { return nil }
-            return (progress.log.events(after: cursor, ids: ids), max(count, cursor), ended)
+            let (bytes, next) = progress.log.events(after: cursor, ids: ids, limit: Self.maxPieceBytes)
+            return (bytes, next, ended && next >= count)
         }
     }
+
+    /// The most a reader takes from the log for one write (more when one event is larger):
+    /// what a reader holds beyond the log, however far behind it is.
+    static let maxPieceBytes = 64 * 1024
 
     /// What the registry needs to know of a finished reply's footprint.
     var logBytes: Int { progress.withLock { $0.log.byteCount } }

@@ -18,21 +18,24 @@ struct ReplyLog: Sendable {
         ends.append(bytes.count)
     }
 
-    /// The events after the first `cursor`, ready to write (with `id:` fields if asked).
-    func events(after cursor: Int, ids: Bool) -> [UInt8] {
-        guard cursor < ends.count else { return [] }
+    /// The events after the first `cursor`, ready to write (with `id:` fields if asked),
+    /// as many as fit in `limit` bytes but at least one; and the cursor after them.
+    func events(after cursor: Int, ids: Bool, limit: Int) -> (bytes: [UInt8], cursor: Int) {
+        guard cursor < ends.count else { return ([], cursor) }
         let start = cursor == 0 ? 0 : ends[cursor - 1]
-        guard ids else { return Array(bytes[start...]) }
+        var last = cursor + 1
+        while last < ends.count && ends[last] - start <= limit { last += 1 }
+        guard ids else { return (Array(bytes[start..<ends[last - 1]]), last) }
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count - start + (ends.count - cursor) * 12)
+        out.reserveCapacity(ends[last - 1] - start + (last - cursor) * 12)
         var from = start
-        for index in cursor..<ends.count {
+        for index in cursor..<last {
             out += "id: ".utf8
             out += String(index + 1).utf8
             out.append(0x0A)
             out += bytes[from..<ends[index]]
             from = ends[index]
         }
-        return out
+        return (out, last)
     }
 }

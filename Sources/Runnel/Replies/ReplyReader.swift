@@ -43,7 +43,10 @@ struct ReplyReader: Sendable {
                 // with `shutting_down` so this reader still writes its last events.
                 guard writer.isShuttingDown else { return }
                 reply.end(.shuttingDown)
-                if let rest = reply.eventsNow(after: cursor, ids: ids) { try await writer.write(rest.bytes) }
+                while let rest = reply.eventsNow(after: cursor, ids: ids), !rest.bytes.isEmpty {
+                    try await writer.write(rest.bytes)
+                    cursor = rest.cursor
+                }
                 return
             }
         }

@@ -45,6 +45,16 @@ final class ReplyResumeTests: XCTestCase {
         XCTAssertEqual(try replyEvents(port: port, id, query: "?after=-1").response.status, 400)
     }
 
+    func testALogLargerThanOnePieceIsReadWholeInOrder() throws {
+        let (_, port) = try startRunnel()
+        let message = (0..<8_000).map { "w\($0)" }.joined(separator: " ")  // > Reply.maxPieceBytes of events
+        let live = try chat(port: port, ["message": message, "backend": "echo", "conversation_id": "big", "resumable": true])
+        XCTAssertGreaterThan(live.raw.count, Reply.maxPieceBytes)
+        XCTAssertEqual(live.chunks.joined(), message)
+        let again = try replyEvents(port: port, try XCTUnwrap(live.replyID))
+        XCTAssertEqual(again.identified, live.identified)
+    }
+
     func testUnknownAndMalformedIDs() throws {
         let (_, port) = try startRunnel()
         let unknown = try replyEvents(port: port, String(repeating: "ab", count: 16))
