@@ -425,6 +425,92 @@ def markdown_code_json_meta(p):
     return meta
 
 
+RENDER_WHOLE = """
+    const [text, done] = [arguments[0], arguments[arguments.length - 1]];
+    import('/markdown.js').then((m) => { const d = document.createElement('div'); d.append(m.toDOM(text)); done(d.innerHTML); });"""
+
+
+@test("markdown_renders_while_streaming")
+def markdown_renders_while_streaming(p):
+    p.open()
+    p.send("a table, a list and python code")
+    seen = {"samples": 0, "raw": [], "table": False, "code": False, "shot": False}
+
+    def sample(_):
+        r = p.js("""
+            const a = [...document.querySelectorAll('#messages > article.assistant')].pop();
+            if (!a) return null;
+            const body = a.querySelector('.body');
+            const first = body.firstElementChild;
+            if (first && !window.__first) window.__first = first;  // the first block, once rendered
+            return { status: a.dataset.status, text: body.innerText,
+                     table: !!body.querySelector('table'), code: !!body.querySelector('.code-block .t-k') };""")
+        if not r or r["status"] != "streaming":
+            return r and r["status"] == "done"
+        seen["samples"] += 1
+        for raw in ("```", "|---", "|:--", "**", "]("):
+            if raw in r["text"]:
+                seen["raw"].append((raw, r["text"][-80:]))
+        seen["table"] |= r["table"]
+        seen["code"] |= r["code"]
+        if r["table"] and r["code"] and not seen["shot"]:
+            shoot(p, "streaming.png")  # mid-reply: the table and the highlighted code already rendered
+            seen["shot"] = True
+        return False
+
+    p.wait(sample, 60, "the reply never finished")
+    check(seen["samples"] >= 10, f"only {seen['samples']} samples while streaming")
+    check(not seen["raw"], f"raw markdown showed while streaming: {seen['raw'][:3]}")
+    check(seen["table"] and seen["code"], f"no table or highlighted code while streaming: {seen}")
+    r = p.js("""const body = [...document.querySelectorAll('#messages > article.assistant')].pop().querySelector('.body');
+                return { kept: window.__first && window.__first.isConnected && body.firstElementChild === window.__first,
+                         html: body.innerHTML, text: window.runnel.chat.messages.at(-1).text };""")
+    check(r["kept"], "the first block was re-rendered: finished blocks must stay the same nodes")
+    whole = p.d.execute_async_script(RENDER_WHOLE, r["text"])
+    check(r["html"] == whole, "the streamed DOM differs from rendering the whole reply at once")
+    return f"{seen['samples']} samples while streaming, no raw syntax; final DOM equals the whole render"
+
+
+@test("code_highlighting_and_wrap")
+def code_highlighting_and_wrap(p):
+    p.open()
+    p.send("a diff example")
+    p.wait_reply("done", count=1)
+    p.send("Write a python function that reverses words")
+    p.wait_reply("done", count=2)
+    info = p.js("""
+        const blocks = [...document.querySelectorAll('#messages .code-block')];
+        return blocks.map((b) => ({ lang: b.querySelector('.code-lang').textContent,
+          classes: [...new Set([...b.querySelectorAll('code span')].map((s) => s.className))].sort() }));""")
+    langs = {b["lang"]: b["classes"] for b in info}
+    check({"t-i", "t-d", "t-m"} <= set(langs.get("diff", [])), f"diff not highlighted: {langs}")
+    check({"t-k", "t-s", "t-c"} <= set(langs.get("python", [])), f"python not highlighted: {langs}")
+    # Light and dark: the keyword colour differs and stays readable on the block.
+    colors = {}
+    for scheme in ("light", "dark"):
+        p.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        p.wait_js(f"matchMedia('(prefers-color-scheme: {scheme})').matches", 5)
+        colors[scheme] = p.js("return getComputedStyle(document.querySelector('.code-block .t-k')).color;")
+        p.js("document.querySelectorAll('.code-block')[1].scrollIntoView({ block: 'center' });")
+        shoot(p, f"code-{scheme}.png")
+    check(colors["light"] != colors["dark"], f"the same keyword colour in both themes: {colors}")
+    p.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    # A line longer than the block scrolls inside it; Wrap folds it.
+    p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 480, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    p.wait_js("innerWidth === 480", 5)
+    sizes = "const pre = document.querySelectorAll('.code-block pre')[1]; return [pre.scrollWidth, pre.clientWidth];"
+    wide, box = p.js(sizes)
+    check(wide > box, f"the long line does not scroll inside the block ({wide} vs {box})")
+    check(p.js("return document.documentElement.scrollWidth <= innerWidth;"), "the page scrolls sideways")
+    wrap = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="code-wrap"]')[1]
+    wrap.click()
+    p.wait(lambda d: p.js(sizes)[0] <= p.js(sizes)[1], 5, "Wrap did not fold the long line")
+    check(wrap.get_attribute("aria-pressed") == "true", "Wrap does not say it is on")
+    wrap.click()
+    p.wait(lambda d: p.js(sizes)[0] > p.js(sizes)[1], 5, "Wrap did not unfold")
+    return f"keyword colour {colors['light']} / {colors['dark']}"
+
+
 @test("html_is_text_not_markup")
 def html_is_text_not_markup(p):
     p.open()
