@@ -732,6 +732,39 @@ def template_error_overlay(p):
     check(p.messages() == before, "the conversation was lost across the template error")
 
 
+@test("template_error_overlay_unclosed_brace")
+def template_error_overlay_unclosed_brace(p):
+    tpl = p.server.path("Templates/index.html")
+    original = tpl.read_text(encoding="utf-8")
+    lines = original.split("\n")
+    at = lines.index("<body>") + 1
+    broken = "\n".join(lines[:at] + ["  <p>{{nope</p>"] + lines[at:])
+    line_no = at + 1
+    p.open()
+    p.js("window.__marker = 1;")
+    try:
+        write_file(tpl, broken)
+        overlay = p.wait(lambda d: (o := d.find_elements(By.ID, "runnel-error-overlay")) and o[0].is_displayed()
+                         and o[0], 10, "no error overlay after breaking the template")
+        text = overlay.text
+        check(f"Templates/index.html:{line_no}:6" in text, f"the overlay does not say index.html:{line_no}:6: {text!r}")
+        check("never closed" in text, f"the overlay does not say what is wrong: {text!r}")
+        check(f"{line_no} |   <p>{{{{nope</p>" in text, f"the overlay does not quote the line: {text!r}")
+        caret = [l for l in text.split("\n") if l.strip().endswith("^")]
+        source = [l for l in text.split("\n") if "<p>{{nope" in l]
+        check(caret and source and caret[0].index("^") == source[0].index("{{"), f"the caret is not under '{{{{': {text!r}")
+        check("<div class" not in text and len(text.split("\n")) <= 8, f"the overlay quotes more than the line: {text!r}")
+        # A solid panel: its background is opaque, and its text contrasts with it.
+        bg = p.js("return getComputedStyle(arguments[0].firstElementChild).backgroundColor;", overlay)
+        check(bg.startswith("rgb(") , f"the panel is translucent: {bg}")
+        shoot(p, "error-overlay.png")
+        check(p.js("return window.__marker;") == 1, "the page reloaded onto the broken template")
+    finally:
+        write_file(tpl, original)
+    p.wait_reloaded()
+    check(not p.d.find_elements(By.ID, "runnel-error-overlay"), "the overlay stayed after the fix")
+
+
 @test("screenshots")
 def screenshots(p):
     ARTIFACTS.mkdir(exist_ok=True)
