@@ -474,10 +474,9 @@ def markdown_renders_while_streaming(p):
 @test("code_highlighting_and_wrap")
 def code_highlighting_and_wrap(p):
     p.open()
-    p.send("a diff example")
-    p.wait_reply("done", count=1)
-    p.send("Write a python function that reverses words")
-    p.wait_reply("done", count=2)
+    for n, message in enumerate(("a diff example", "Write a python function that reverses words"), 1):
+        p.send(message)
+        p.wait_reply("done", count=n)
     info = p.js("""
         const blocks = [...document.querySelectorAll('#messages .code-block')];
         return blocks.map((b) => ({ lang: b.querySelector('.code-lang').textContent,
@@ -703,14 +702,24 @@ def js_edit_reloads_and_restores_chat(p):
     p.wait_reloaded()
 
 
-@test("template_error_overlay")
-def template_error_overlay(p):
+def broken_template(p, bad_line):
+    """index.html with `bad_line` right after <body>: (its text, the line number, the original)."""
     tpl = p.server.path("Templates/index.html")
     original = tpl.read_text(encoding="utf-8")
     lines = original.split("\n")
-    at = lines.index("<body>") + 1  # the broken line goes right after <body>
-    broken = "\n".join(lines[:at] + ["<p>{{nope}}</p>"] + lines[at:])
-    line_no = at + 1
+    at = lines.index("<body>") + 1
+    return "\n".join(lines[:at] + [bad_line] + lines[at:]), at + 1, original
+
+
+def wait_overlay(p):
+    return p.wait(lambda d: (o := d.find_elements(By.ID, "runnel-error-overlay")) and o[0].is_displayed() and o[0],
+                  10, "no error overlay after breaking the template")
+
+
+@test("template_error_overlay")
+def template_error_overlay(p):
+    tpl = p.server.path("Templates/index.html")
+    broken, line_no, original = broken_template(p, "<p>{{nope}}</p>")
     p.open()
     Select(p.by_testid("backend-select")).select_by_value("echo")
     p.send("survive the template error")
@@ -719,9 +728,7 @@ def template_error_overlay(p):
     p.js("window.__marker = 1;")
     try:
         write_file(tpl, broken)
-        overlay = p.wait(lambda d: (o := d.find_elements(By.ID, "runnel-error-overlay")) and o[0].is_displayed()
-                         and o[0], 10, "no error overlay after breaking the template")
-        text = overlay.text
+        text = wait_overlay(p).text
         check("index.html" in text and re.search(rf"\b{line_no}\b", text) and "nope" in text,
               f"the overlay does not name index.html, line {line_no} and the name: {text!r}")
         check(p.js("return window.__marker;") == 1, "the page reloaded onto the broken template")
@@ -735,17 +742,12 @@ def template_error_overlay(p):
 @test("template_error_overlay_unclosed_brace")
 def template_error_overlay_unclosed_brace(p):
     tpl = p.server.path("Templates/index.html")
-    original = tpl.read_text(encoding="utf-8")
-    lines = original.split("\n")
-    at = lines.index("<body>") + 1
-    broken = "\n".join(lines[:at] + ["  <p>{{nope</p>"] + lines[at:])
-    line_no = at + 1
+    broken, line_no, original = broken_template(p, "  <p>{{nope</p>")
     p.open()
     p.js("window.__marker = 1;")
     try:
         write_file(tpl, broken)
-        overlay = p.wait(lambda d: (o := d.find_elements(By.ID, "runnel-error-overlay")) and o[0].is_displayed()
-                         and o[0], 10, "no error overlay after breaking the template")
+        overlay = wait_overlay(p)
         text = overlay.text
         check(f"Templates/index.html:{line_no}:6" in text, f"the overlay does not say index.html:{line_no}:6: {text!r}")
         check("never closed" in text, f"the overlay does not say what is wrong: {text!r}")
@@ -773,9 +775,12 @@ def screenshots(p):
     p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics["desktop"])
     p.open()
     p.d.save_screenshot(str(ARTIFACTS / "empty.png"))
-    # An example prompt from the empty state: the mock's reply has markdown, code and JSON.
+    # An example prompt from the empty state (the mock answers it with Swift code), then a
+    # message whose reply is longer than the screen: a table, a list and code.
     p.d.find_element(By.CSS_SELECTOR, '#empty button[data-prompt^="Write a Swift"]').click()
     p.wait_reply("done")
+    p.send("Compare the backends in a table, list the steps, and show them in rust code")
+    p.wait_reply("done", count=2)
     p.wait_js("!document.querySelector('.jump') || document.querySelector('.jump').hidden", 5, "not scrolled to the end")
     saved = []
     for scheme in ("light", "dark"):

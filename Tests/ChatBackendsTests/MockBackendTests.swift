@@ -167,6 +167,7 @@ final class MockBackendTests: XCTestCase {
             let text = await reply(message)
             XCTAssertTrue(text.contains("```\(language)\n"), "\(message) → \(language): \(text.prefix(200))")
             XCTAssertEqual(text.components(separatedBy: "```").count, 3, "one fenced block for \(message)")
+            XCTAssertNotEqual(JSONExtractor.firstJSON(in: text), "{}", "no empty JSON panel for a \(language) sample")
         }
     }
 

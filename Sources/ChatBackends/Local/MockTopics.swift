@@ -128,8 +128,8 @@ extension MockReplies {
         console.log(reversedWords(`hello ${'streaming'} world`)); // "world streaming hello"
         """,
         "typescript": """
-        interface Options { separator?: string }
-        export function reversedWords(sentence: string, { separator = ' ' }: Options = {}): string {
+        type Separator = ' ' | '\\t';
+        export function reversedWords(sentence: string, separator: Separator = ' '): string {
           return sentence.split(separator).reverse().join(separator);
         }
         """,
@@ -154,7 +154,8 @@ extension MockReplies {
         }
 
         fn main() {
-            println!("{}", reversed_words("hello streaming world")); // world streaming hello
+            let reversed = reversed_words("hello streaming world");
+            println!("{reversed}"); // world streaming hello
         }
         """,
         "sql": """
