@@ -4,7 +4,13 @@ JOBS ?= 2
 ARGS ?=
 DIST := dist
 
-.PHONY: run test test-swift test-node test-browser test-sanitize test-tsan test-asan test-fuzz fuzz release bench deps deps-test deps-bench clean
+.PHONY: help run test test-swift test-node test-browser test-sanitize test-tsan test-asan test-fuzz fuzz release bench deps deps-test deps-bench clean
+.DEFAULT_GOAL := help
+
+# `make` alone lists the targets, each with its `## ` comment.
+help:
+	@echo "Runnel: make TARGET"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 18
 
 # --- prerequisites -----------------------------------------------------------
 # Debian packages are installed when running as root (CI); otherwise the exact
@@ -18,7 +24,7 @@ define need_deb
 	fi
 endef
 
-deps:
+deps: ## check the toolchain and zlib (installs Debian packages as root)
 	@command -v $(SWIFT) >/dev/null || { echo "make: swift not found: install the Swift 6.3 toolchain (swift.org)"; exit 1; }
 	$(call need_deb,zlib1g-dev)
 
@@ -26,7 +32,7 @@ deps:
 VENV := .build/venv
 PY := $(VENV)/bin/python
 
-deps-test: deps $(VENV)/.selenium
+deps-test: deps $(VENV)/.selenium ## what the tests need: chromium, chromedriver, node, selenium in .build/venv
 	$(call need_deb,chromium chromium-driver)
 	@command -v node >/dev/null || { echo "make: node not found: apt-get install nodejs"; exit 1; }
 
@@ -37,24 +43,24 @@ $(VENV)/.selenium: $(VENV)/bin/python
 	@echo "make: installing selenium (PyPI) into $(VENV) for the browser tests"
 	@$(PY) -m pip install -q selenium >/dev/null && touch $@
 
-deps-bench: deps
+deps-bench: deps ## what make bench needs: wrk, nginx-light, hyperfine
 	$(call need_deb,wrk nginx-light hyperfine libcurl4-openssl-dev)
 
 # --- the two commands ----------------------------------------------------------
-run: deps
+run: deps ## build (release) and serve http://127.0.0.1:8080/ (options: ARGS="--port 9000")
 	$(SWIFT) build -c release -j $(JOBS) --product runnel
 	.build/release/runnel $(ARGS)
 
-test: deps-test test-swift test-node test-browser test-fuzz
+test: deps-test test-swift test-node test-browser test-fuzz ## everything CI runs: Swift, node, browser tests and the fuzzers
 
-test-swift:
+test-swift: ## the XCTest suites
 	$(SWIFT) build --build-tests -j $(JOBS)
 	$(SWIFT) test --skip-build
 
-test-node:
+test-node: ## the node tests of the UI's parsers and renderer
 	node --test Tests/Frontend/
 
-test-browser: deps-test
+test-browser: deps-test ## the real-browser tests (headless Chromium)
 	$(SWIFT) build -j $(JOBS) --product runnel
 	$(PY) Tests/Browser/run.py --binary .build/debug/runnel
 
@@ -68,7 +74,7 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS := FuzzRequestParser FuzzChunkedBody FuzzSSEDecoder FuzzJSONExtraction
 FUZZ_BUILD := .build-fuzz
 
-fuzz: deps
+fuzz: deps ## libFuzzer on the parsers for FUZZ_SECONDS each
 	$(SWIFT) build --package-path Tests/Fuzz --scratch-path $(FUZZ_BUILD) -c release -j $(JOBS) \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xswiftc -use-ld=lld
 	@for target in $(FUZZ_TARGETS); do \
@@ -86,7 +92,7 @@ test-fuzz: fuzz
 # The XCTest suites under ThreadSanitizer and under AddressSanitizer (slow: not part of
 # `make test`); both run even when the first fails. Each keeps its own build folder so
 # the normal one stays incremental.
-test-sanitize:
+test-sanitize: ## the XCTest suites under TSan, then ASan (slow)
 	$(MAKE) --keep-going test-tsan test-asan
 
 test-tsan: deps
@@ -98,16 +104,19 @@ test-asan: deps
 	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 
 # --- shipping and measuring ----------------------------------------------------
-release: deps
+release: deps ## dist/runnel: one stripped binary with the UI inside; prints what it needs at run time
 	$(call need_deb,libcurl4-openssl-dev)
 	$(SWIFT) build -c release -j $(JOBS) --product runnel --static-swift-stdlib
 	@mkdir -p $(DIST)
 	cp .build/release/runnel $(DIST)/runnel
 	strip $(DIST)/runnel
 	@ls -l $(DIST)/runnel | awk '{printf "make: %s is %.1f MB\n", $$9, $$5/1e6}'
+	@echo "make: at run time it needs these shared libraries (readelf -d; ldd adds what libcurl pulls in):"; \
+	  readelf -d $(DIST)/runnel | sed -n 's/.*Shared library: \[\(.*\)\]/  \1/p'; \
+	  echo "  Debian packages: libc6 libstdc++6 libgcc-s1 zlib1g libcurl4 ($$(ldd $(DIST)/runnel | wc -l) libraries in all under ldd)"
 
-bench: deps-bench release
+bench: deps-bench release ## measure dist/runnel (Benchmarks/README.md)
 	bash Benchmarks/run.sh $(DIST)/runnel
 
-clean:
+clean: ## remove .build and dist
 	rm -rf .build $(DIST)

@@ -38,17 +38,13 @@ async def whole_reply_bytes(args):
     return status, len(body)
 
 
-async def stuck_client(index, args, opened):
+def stuck_client(index, args):
+    """Posts the message and never reads a byte (not even the response head)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", args.port))
-    reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 16)
-    writer.write(post_message({"message": message(args.words), "backend": "echo",
-                               "conversation_id": f"stuck-{index}"}))
-    status, _ = await read_head(reader)
-    opened.append(status)
-    return reader, writer
+    sock.connect(("127.0.0.1", args.port))
+    sock.sendall(post_message({"message": message(args.words), "backend": "echo", "conversation_id": f"stuck-{index}"}))
+    return sock
 
 
 async def post_once(args, conversation):
@@ -69,16 +65,12 @@ async def run_async(args):
     rss_before, fds_before = rss_kib(pid), fd_count(pid)
     log(f"  one whole reply of {args.words:,} words: {reply_bytes:,} bytes of events (its log)")
     log(f"  runnel before: RSS {rss_before:,} KiB, {fds_before} fds")
-    opened = []
     started = time.monotonic()
-    clients = []
-    for first in range(0, args.clients, 200):
-        clients += await asyncio.gather(*(stuck_client(i, args, opened)
-                                          for i in range(first, min(first + 200, args.clients))))
+    clients = [stuck_client(i, args) for i in range(args.clients)]
     await asyncio.sleep(1.0)  # the replies run to their end; the readers are stuck on full sockets
     rss_stuck = rss_kib(pid)
     per_client = (rss_stuck - rss_before) / args.clients
-    log(f"  {args.clients:,} stuck clients ({opened.count(200):,} answered 200) in {time.monotonic() - started:.1f} s; "
+    log(f"  {args.clients:,} stuck clients posted in {time.monotonic() - started:.1f} s; "
         f"runnel RSS {rss_stuck:,} KiB, {fd_count(pid)} fds")
     log(f"  memory per stuck client: {per_client:.1f} KiB; one whole log: {reply_bytes / 1024:.1f} KiB "
         f"(ratio {per_client * 1024 / reply_bytes:.2f})")
@@ -86,14 +78,17 @@ async def run_async(args):
     free = statuses.count(200)
     log(f"  conversations taking a new message while their readers are stuck: {free} of {len(statuses)} sampled")
     waited = time.monotonic()
+    curve = []
     while fd_count(pid) > fds_before + 5 and time.monotonic() - waited < args.write_timeout + 30:
         await asyncio.sleep(0.25)
+        curve.append(fd_count(pid))
+    log(f"  open fds every 0.25 s while waiting: {curve[::4]}")
     dropped_after = time.monotonic() - waited
     fds_after = fd_count(pid)
     log(f"  stuck connections closed by the server {dropped_after:.1f} s later "
         f"(write timeout {args.write_timeout} s): {fds_after} fds left (before: {fds_before})")
-    for _, writer in clients:
-        writer.close()
+    for sock in clients:
+        sock.close()
     bounded = per_client * 1024 <= reply_bytes * 1.5
     all_free = free == len(statuses)
     all_dropped = fds_after <= fds_before + 5

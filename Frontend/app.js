@@ -167,6 +167,15 @@ function resume(msg, conv) {
     { headers: { Accept: 'text/event-stream' }, signal }));
 }
 
+/** Renders the streaming reply's new text in the next frame (at most once a frame). */
+function paintSoon(el, msg) {
+  if (el.painting) return;
+  el.painting = requestAnimationFrame(() => {
+    el.painting = 0;
+    if (msg.status === 'streaming') el.live?.update(msg.text);
+  });
+}
+
 /** Streams a reply's events into `msg` and its element, from the response `open` gives. */
 async function streamInto(msg, conv, open) {
   const el = ui.log.querySelector(`[data-id="${msg.id}"]`);
@@ -195,7 +204,7 @@ async function streamInto(msg, conv, open) {
           const first = msg.meta.first_chunk_ms == null;
           if (first) msg.meta.first_chunk_ms = t - started;
           msg.text += ev.chunk;
-          el.stream.appendData(ev.chunk);
+          paintSoon(el, msg);
           // First chunk parsed → painted: a task queued from rAF runs after that frame's paint.
           if (first) requestAnimationFrame(() => setTimeout(() => { metrics.firstChunkPaintMs = performance.now() - t; }));
           follow();
@@ -285,6 +294,7 @@ ui.log.addEventListener('click', (e) => {
   const msg = chat.messages.find((m) => m.id === b.closest('article')?.dataset.id);
   const action = b.dataset.action;
   if (action === 'copy-code') flash(b, b.closest('.code-block').querySelector('code').textContent);
+  else if (action === 'wrap-code') b.setAttribute('aria-pressed', String(b.closest('.code-block').classList.toggle('wrap')));
   else if (action === 'copy' && msg) flash(b, msg.text);
   else if (action === 'regenerate' || action === 'retry') regenerate();
 });

@@ -3,6 +3,8 @@
 // createElement/createTextNode only, so nothing in a reply is ever parsed as HTML;
 // toHTML() serialises the same tree with everything escaped (tests, copy as HTML).
 // Raw HTML in the source stays text. Links keep http, https and mailto URLs only.
+// BlockStream renders a reply as it streams: finished blocks once, the open one per frame.
+import { highlight } from './highlight.js';
 
 const PUNCT = /[!-/:-@[-`{-~]/;
 const FENCE = /^( {0,3})(`{3,}|~{3,})[ \t]*([^\s`]*)[^`]*$/;
@@ -29,24 +31,27 @@ export function safeUrl(raw) {
   }
 }
 
+const LINE_END = /\r\n|\r|\n/;
+const splitLines = (src) => String(src ?? '').split(LINE_END).map((l) => l.replace(/^\t+/, (t) => '    '.repeat(t.length)));
+
 /** Parses markdown into block nodes: paragraph, heading, code, list, blockquote, table, hr. */
 export function parse(src) {
-  const lines = String(src ?? '').replace(/\r\n?/g, '\n').split('\n')
-    .map((l) => l.replace(/^\t+/, (t) => '    '.repeat(t.length)));
-  return blocks(lines);
+  return blocks(splitLines(src));
 }
 
 const indentOf = (l) => l.length - l.trimStart().length;
 const isBlank = (l) => l === undefined || !l.trim();
 const startsBlock = (l) => FENCE.test(l) || HEADING.test(l) || HR.test(l) || QUOTE.test(l) || LIST.test(l);
 
-function blocks(lines) {
+// `starts`, when given, receives the line each top-level block starts on.
+function blocks(lines, starts) {
   const out = [];
   let i = 0;
   let m;
   while (i < lines.length) {
     const line = lines[i];
     if (isBlank(line)) { i++; continue; }
+    starts?.push(i);
     if ((m = FENCE.exec(line))) {
       const [, pad, fence, lang] = m;
       const close = new RegExp(`^ {0,3}${fence[0]}{${fence.length},}[ \\t]*$`);
@@ -322,6 +327,113 @@ function closer(s, from, c, k) {
   return -1;
 }
 
+// ---- streaming -------------------------------------------------------------------------
+
+/**
+ * A reply as it streams, in top-level blocks. `update(text)` returns the blocks that became
+ * final since the last call (`done`: render them once, never again) and the open tail as it
+ * should look for now (`open`: re-render it each time); `update(text, true)` ends the reply.
+ * The blocks of every `done` and the last `open` together are exactly `parse(text)`.
+ *
+ *   const s = new BlockStream();
+ *   s.update('# Hi\n\nSome **te');  // → { done: [], open: [heading, paragraph with strong "te"] }
+ */
+export class BlockStream {
+  constructor() {
+    this.from = 0; // offset in the text of the first line not yet final
+  }
+
+  update(text, end = false) {
+    const tail = text.slice(this.from);
+    const lines = splitLines(tail);
+    const starts = [];
+    const nodes = blocks(lines, starts);
+    if (end) {
+      this.from = text.length;
+      return { done: nodes, open: [] };
+    }
+    // The top-level parse carries no state from one block to the next, so a block is final
+    // once what ended it can no longer change: the next block starts on a complete line, and
+    // so does the line after that (a table's delimiter row, the only further look-ahead).
+    const last = lines.length - 1;
+    let n = 0;
+    while (n + 1 < nodes.length && starts[n + 1] + 1 < last) n++;
+    let rest = tail;
+    if (n) {
+      const at = lineOffset(tail, starts[n]);
+      this.from += at;
+      rest = tail.slice(at);
+    }
+    const shown = preview(rest);
+    return { done: nodes.slice(0, n), open: shown === rest ? nodes.slice(n) : parse(shown) };
+  }
+}
+
+function lineOffset(s, k) {
+  const re = /\r\n|\r|\n/g;
+  for (let i = 0; i < k; i++) re.exec(s);
+  return re.lastIndex;
+}
+
+const delimiterFor = (row) => `|${cells(row).map(() => '---').join('|')}|`;
+const TABLE_ROW = /^ {0,3}\|/;
+const PARTIAL_DELIM = /^ {0,3}[|:-][|: \t-]*$/;
+
+// The open tail as it should look mid-stream: a table whose header or delimiter row is still
+// arriving shows as a table; a half-typed marker or link is hidden and unclosed `code`,
+// **strong**, *em* and ~~del~~ are closed, so raw syntax never flashes. Inside an unclosed
+// code fence nothing changes (the parser already shows it as a code block).
+function preview(src) {
+  const lines = src.split(LINE_END);
+  let fence = null;
+  for (const l of lines) {
+    const m = FENCE.exec(l);
+    if (fence ? new RegExp(`^ {0,3}${fence[0]}{${fence.length},}[ \\t]*$`).test(l) : m) fence = fence ? null : m[2];
+  }
+  if (fence) return src;
+  while (lines.length > 1 && isBlank(lines[lines.length - 1])) lines.pop();
+  const k = lines.length - 1;
+  const pipes = (i) => i >= 0 && lines[i].includes('|');
+  if (k > 0 && pipes(k - 1) && !pipes(k - 2) && PARTIAL_DELIM.test(lines[k])) {
+    lines[k] = delimiterFor(lines[k - 1]);
+  } else if (TABLE_ROW.test(lines[k]) && !pipes(k - 1)) {
+    lines.push(delimiterFor(lines[k]));
+  } else {
+    let p = k;
+    while (p > 0 && !isBlank(lines[p - 1])) p--;
+    lines.splice(p, k - p + 1, closeInline(lines.slice(p).join('\n')));
+  }
+  return lines.join('\n');
+}
+
+function closeInline(text) {
+  const s = text.replace(/!?\[([^\]\n]*)(?:\]\([^)\s]*)?$/, '$1').replace(/(^|\s)[*_~`]+$/, '$1').trimEnd();
+  const open = [];
+  for (let i = 0; i < s.length;) {
+    const c = s[i];
+    if (c === '\\') { i += 2; continue; }
+    if (c === '`') {
+      const n = runLength(s, i, c);
+      const end = closeTicks(s, i + n, n);
+      if (end < 0) return s + c.repeat(n) + open.reverse().join('');
+      i = end + n;
+      continue;
+    }
+    if (c !== '*' && c !== '_' && c !== '~') { i++; continue; }
+    const n = runLength(s, i, c);
+    const before = s[i - 1];
+    const after = s[i + n];
+    const top = open[open.length - 1];
+    if (top && top[0] === c && before && !/\s/.test(before)) {
+      if (i + n === s.length && n < top.length) return s.slice(0, i) + open.reverse().join(''); // a closer half typed
+      open.pop();
+    }
+    else if (after && !/\s/.test(after) && !(c === '_' && ALNUM.test(before || ''))) open.push(c.repeat(c === '~' ? 2 : Math.min(n, 3)));
+    i += n;
+  }
+  return s + open.reverse().join('');
+}
+
 // One tree walk for both outputs: h(tag, attrs, children) makes an element, h.text a text node.
 function build(n, h) {
   const kids = (a) => a.map((x) => build(x, h));
@@ -339,12 +451,16 @@ function build(n, h) {
         n.items.map((item) => h('li', null, item.flatMap((b) => (n.tight && b.type === 'paragraph' ? kids(b.children) : [build(b, h)])))));
     case 'code': {
       const lang = n.lang.replace(/[^\w+#.-]/g, '');
+      const tokens = highlight(n.text, lang) ?? [['', n.text]];
+      const tool = (action, label, testid) => h('button', { type: 'button', class: 'code-tool', 'data-action': action, 'data-testid': testid }, [h.text(label)]);
       return h('div', { class: 'code-block' }, [
         h('div', { class: 'code-head' }, [
           h('span', { class: 'code-lang' }, [h.text(lang || 'text')]),
-          h('button', { type: 'button', class: 'code-copy', 'data-action': 'copy-code', 'data-testid': 'code-copy' }, [h.text('Copy')]),
+          tool('wrap-code', 'Wrap', 'code-wrap'),
+          tool('copy-code', 'Copy', 'code-copy'),
         ]),
-        h('pre', null, [h('code', lang ? { class: `language-${lang}` } : null, [h.text(n.text)])]),
+        h('pre', null, [h('code', lang ? { class: `language-${lang}` } : null,
+          tokens.map(([c, t]) => (c ? h('span', { class: `t-${c}` }, [h.text(t)]) : h.text(t))))]),
       ]);
     }
     case 'table': {

@@ -1,6 +1,6 @@
 // DOM for the messages. Everything from the server or the user goes in as text
 // nodes or through markdown.js's DOM builder: never as HTML.
-import { toDOM } from './markdown.js';
+import { toDOM, BlockStream } from './markdown.js';
 
 /** Creates an element: h('button', {type: 'button'}, 'Copy'). Null/false attrs and kids are skipped. */
 export function h(tag, attrs = {}, ...kids) {
@@ -22,23 +22,76 @@ function jsonPanel(value) {
 }
 
 const round = (n) => (n >= 100 ? Math.round(n) : n.toFixed(1));
+const duration = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
-/** "mock · mock-1 · first token 310 ms · 48.2 tok/s · 2.1 s" from an end event's fields. */
-export function metaText(meta, text) {
+/**
+ * "mock · mock-1 · first token 310 ms · 48.2 tok/s · 2.1 s", the same fields in the same
+ * order whatever the outcome (done, error, stopped, interrupted), each shown when known.
+ * The rate counts the usage's output tokens, else estimates ~4 characters a token and says so.
+ */
+export function metaText(meta, text = '') {
   if (!meta) return '';
   const parts = [...new Set([meta.backend, meta.model].filter(Boolean))];
   const first = meta.first_chunk_ms;
   const total = meta.elapsed_ms;
   if (first != null) parts.push(`first token ${Math.round(first)} ms`);
-  if (total != null && text) {
-    const streamed = total - (first ?? 0);
-    const secs = streamed / 1000;
+  const secs = (total - (first ?? 0)) / 1000;
+  // A rate over less than 0.1 s (echo, a cached reply) is noise.
+  if (total != null && text && secs >= 0.1) {
     const tokens = meta.usage?.output_tokens;
-    // A rate over less than 0.1 s (echo, a cached reply) is noise: "13000 chars/s".
-    if (streamed >= 100) parts.push(tokens ? `${round(tokens / secs)} tok/s` : `${round(text.length / secs)} chars/s`);
-    parts.push(total < 1000 ? `${Math.round(total)} ms` : `${(total / 1000).toFixed(1)} s`);
+    parts.push(tokens ? `${round(tokens / secs)} tok/s` : `~${round(text.length / 4 / secs)} tok/s (estimated)`);
   }
+  if (total != null) parts.push(duration(total));
   return parts.join(' · ');
+}
+
+// Makes `old` (in the page) look like `fresh` with the fewest changes: mid-stream the open
+// block mostly just grows its last text node, so a frame costs a text update, not new nodes.
+function patch(old, fresh) {
+  if (old.nodeType === 3 && fresh.nodeType === 3) {
+    if (old.data !== fresh.data) old.data = fresh.data;
+    return old;
+  }
+  const same = old.nodeName === fresh.nodeName && old.nodeType === 1 && old.attributes.length === fresh.attributes.length
+    && [...fresh.attributes].every((a) => old.getAttribute(a.name) === a.value);
+  if (!same) {
+    old.replaceWith(fresh);
+    return fresh;
+  }
+  const kids = [...old.childNodes];
+  [...fresh.childNodes].forEach((n, i) => (i < kids.length ? patch(kids[i], n) : old.append(n)));
+  for (const n of kids.slice(fresh.childNodes.length)) n.remove();
+  return old;
+}
+
+/**
+ * Renders a reply into `body` as it streams: blocks that are final are settled once and
+ * never touched again; only the open tail changes on each update (one per frame).
+ * The end result is the same DOM as rendering the whole reply at once.
+ */
+export class LiveMarkdown {
+  constructor(body) {
+    this.body = body;
+    this.reset();
+  }
+
+  reset() {
+    this.stream = new BlockStream();
+    this.text = '';
+    this.open = []; // the nodes showing the blocks that are not final yet
+    this.body.replaceChildren();
+  }
+
+  update(text, end = false) {
+    if (text === this.text && !end) return;
+    if (!text.startsWith(this.text.slice(0, this.stream.from))) this.reset(); // not a continuation
+    this.text = text;
+    const { done, open } = this.stream.update(text, end);
+    const fresh = [...toDOM([...done, ...open]).childNodes];
+    const shown = fresh.map((n, i) => (i < this.open.length ? patch(this.open[i], n) : this.body.appendChild(n)));
+    for (const n of this.open.slice(fresh.length)) n.remove();
+    this.open = shown.slice(done.length);
+  }
 }
 
 /** A message's element; `last` adds Regenerate/Retry (only the last reply has them). */
@@ -52,20 +105,16 @@ export function renderMessage(msg, last = false) {
   return el;
 }
 
-/** (Re)renders an assistant message: streaming text as a growing text node, else markdown. */
+/** (Re)renders an assistant message; a streaming one keeps its body and renders as it grows. */
 export function fill(el, msg, last = true) {
   const streaming = msg.status === 'streaming';
   el.dataset.status = msg.status;
   el.setAttribute('aria-busy', String(streaming));
-  const body = h('div', { class: 'body md' });
-  if (streaming) {
-    el.stream = document.createTextNode(msg.text);
-    body.append(h('div', { class: 'stream' }, el.stream));
-  } else if (msg.text) {
-    body.append(toDOM(msg.text));
-  } else if (msg.status === 'done') {
-    body.append(h('p', { class: 'muted' }, '(empty reply)'));
-  }
+  el.live ??= streaming ? new LiveMarkdown(h('div', { class: 'body md' })) : null;
+  const body = el.live?.body ?? h('div', { class: 'body md' }, msg.text ? toDOM(msg.text) : null);
+  el.live?.update(msg.text, !streaming);
+  if (!streaming) el.live = null;
+  if (!msg.text && msg.status === 'done') body.append(h('p', { class: 'muted' }, '(empty reply)'));
   const err = msg.error;
   el.replaceChildren(...[
     h('h2', { class: 'sr-only' }, 'Runnel replied:'),

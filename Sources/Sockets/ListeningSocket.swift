@@ -11,12 +11,7 @@ public struct ListeningSocket: Sendable {
     /// Binds `host` (a numeric address or a name such as `localhost`) on `port`
     /// (0: any free port) with `SO_REUSEADDR`, and listens with `backlog`.
     public static func bind(host: String, port: Int, backlog: Int32 = 4096) throws(SocketError) -> ListeningSocket {
-        let addresses: [SocketAddress]
-        do {
-            addresses = try SocketAddress.resolve(host: host, port: port, passive: true)
-        } catch {
-            throw .failed(call: "getaddrinfo(\(host))", errno: EINVAL)
-        }
+        let addresses = try SocketAddress.resolve(host: host, port: port, passive: true)
 
         var lastError = SocketError.failed(call: "bind", errno: EADDRNOTAVAIL)
         for address in addresses {

@@ -77,6 +77,10 @@ struct CommandLineOptions {
                 argument = String(argument[..<equals])
             }
             guard let option = options.first(where: { $0.flag == argument }) else {
+                let flags = options.map(\.flag) + ["--help", "--version"]
+                if let near = closest(to: argument, among: flags) {
+                    throw Failure(description: "unknown option '\(argument)'; did you mean \(near)?")
+                }
                 throw Failure(description: "unknown option '\(argument)' (see runnel --help)")
             }
             var value = ""
@@ -113,6 +117,35 @@ struct CommandLineOptions {
             "base URLs and models from OPENAI_BASE_URL, OPENAI_MODEL, GEMINI_*, ANTHROPIC_*.",
         ]
         return lines.joined(separator: "\n")
+    }
+
+    /// The flag nearest to a mistyped one (`--prot` → `--port`), if one is near enough to be
+    /// what was meant: at most 2 edits, and fewer than half of the flag's letters.
+    static func closest(to typed: String, among flags: [String]) -> String? {
+        let scored = flags.map { (flag: $0, distance: editDistance(typed, $0)) }
+        guard let best = scored.min(by: { $0.distance < $1.distance }) else { return nil }
+        let letters = best.flag.count - 2
+        return best.distance <= min(2, (letters - 1) / 2) ? best.flag : nil
+    }
+
+    /// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`:
+    /// the optimal string alignment distance, so a swapped pair counts as one typo.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { rows[i][0] = i }
+        for j in 0...b.count { rows[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return rows[a.count][b.count]
     }
 
     private static func integer(_ text: String, _ flag: String, _ range: ClosedRange<Int>) throws -> Int {

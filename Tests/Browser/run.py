@@ -425,6 +425,91 @@ def markdown_code_json_meta(p):
     return meta
 
 
+RENDER_WHOLE = """
+    const [text, done] = [arguments[0], arguments[arguments.length - 1]];
+    import('/markdown.js').then((m) => { const d = document.createElement('div'); d.append(m.toDOM(text)); done(d.innerHTML); });"""
+
+
+@test("markdown_renders_while_streaming")
+def markdown_renders_while_streaming(p):
+    p.open()
+    p.send("a table, a list and python code")
+    seen = {"samples": 0, "raw": [], "table": False, "code": False, "shot": False}
+
+    def sample(_):
+        r = p.js("""
+            const a = [...document.querySelectorAll('#messages > article.assistant')].pop();
+            if (!a) return null;
+            const body = a.querySelector('.body');
+            const first = body.firstElementChild;
+            if (first && !window.__first) window.__first = first;  // the first block, once rendered
+            return { status: a.dataset.status, text: body.innerText,
+                     table: !!body.querySelector('table'), code: !!body.querySelector('.code-block .t-k') };""")
+        if not r or r["status"] != "streaming":
+            return r and r["status"] == "done"
+        seen["samples"] += 1
+        for raw in ("```", "|---", "|:--", "**", "]("):
+            if raw in r["text"]:
+                seen["raw"].append((raw, r["text"][-80:]))
+        seen["table"] |= r["table"]
+        seen["code"] |= r["code"]
+        if r["table"] and r["code"] and not seen["shot"]:
+            shoot(p, "streaming.png")  # mid-reply: the table and the highlighted code already rendered
+            seen["shot"] = True
+        return False
+
+    p.wait(sample, 60, "the reply never finished")
+    check(seen["samples"] >= 10, f"only {seen['samples']} samples while streaming")
+    check(not seen["raw"], f"raw markdown showed while streaming: {seen['raw'][:3]}")
+    check(seen["table"] and seen["code"], f"no table or highlighted code while streaming: {seen}")
+    r = p.js("""const body = [...document.querySelectorAll('#messages > article.assistant')].pop().querySelector('.body');
+                return { kept: window.__first && window.__first.isConnected && body.firstElementChild === window.__first,
+                         html: body.innerHTML, text: window.runnel.chat.messages.at(-1).text };""")
+    check(r["kept"], "the first block was re-rendered: finished blocks must stay the same nodes")
+    whole = p.d.execute_async_script(RENDER_WHOLE, r["text"])
+    check(r["html"] == whole, "the streamed DOM differs from rendering the whole reply at once")
+    return f"{seen['samples']} samples while streaming, no raw syntax; final DOM equals the whole render"
+
+
+@test("code_highlighting_and_wrap")
+def code_highlighting_and_wrap(p):
+    p.open()
+    for n, message in enumerate(("a diff example", "Write a python function that reverses words"), 1):
+        p.send(message)
+        p.wait_reply("done", count=n)
+    info = p.js("""
+        const blocks = [...document.querySelectorAll('#messages .code-block')];
+        return blocks.map((b) => ({ lang: b.querySelector('.code-lang').textContent,
+          classes: [...new Set([...b.querySelectorAll('code span')].map((s) => s.className))].sort() }));""")
+    langs = {b["lang"]: b["classes"] for b in info}
+    check({"t-i", "t-d", "t-m"} <= set(langs.get("diff", [])), f"diff not highlighted: {langs}")
+    check({"t-k", "t-s", "t-c"} <= set(langs.get("python", [])), f"python not highlighted: {langs}")
+    # Light and dark: the keyword colour differs and stays readable on the block.
+    colors = {}
+    for scheme in ("light", "dark"):
+        p.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        p.wait_js(f"matchMedia('(prefers-color-scheme: {scheme})').matches", 5)
+        colors[scheme] = p.js("return getComputedStyle(document.querySelector('.code-block .t-k')).color;")
+        p.js("document.querySelectorAll('.code-block')[1].scrollIntoView({ block: 'center' });")
+        shoot(p, f"code-{scheme}.png")
+    check(colors["light"] != colors["dark"], f"the same keyword colour in both themes: {colors}")
+    p.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    # A line longer than the block scrolls inside it; Wrap folds it.
+    p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 480, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    p.wait_js("innerWidth === 480", 5)
+    sizes = "const pre = document.querySelectorAll('.code-block pre')[1]; return [pre.scrollWidth, pre.clientWidth];"
+    wide, box = p.js(sizes)
+    check(wide > box, f"the long line does not scroll inside the block ({wide} vs {box})")
+    check(p.js("return document.documentElement.scrollWidth <= innerWidth;"), "the page scrolls sideways")
+    wrap = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="code-wrap"]')[1]
+    wrap.click()
+    p.wait(lambda d: p.js(sizes)[0] <= p.js(sizes)[1], 5, "Wrap did not fold the long line")
+    check(wrap.get_attribute("aria-pressed") == "true", "Wrap does not say it is on")
+    wrap.click()
+    p.wait(lambda d: p.js(sizes)[0] > p.js(sizes)[1], 5, "Wrap did not unfold")
+    return f"keyword colour {colors['light']} / {colors['dark']}"
+
+
 @test("html_is_text_not_markup")
 def html_is_text_not_markup(p):
     p.open()
@@ -617,14 +702,24 @@ def js_edit_reloads_and_restores_chat(p):
     p.wait_reloaded()
 
 
-@test("template_error_overlay")
-def template_error_overlay(p):
+def broken_template(p, bad_line):
+    """index.html with `bad_line` right after <body>: (its text, the line number, the original)."""
     tpl = p.server.path("Templates/index.html")
     original = tpl.read_text(encoding="utf-8")
     lines = original.split("\n")
-    at = lines.index("<body>") + 1  # the broken line goes right after <body>
-    broken = "\n".join(lines[:at] + ["<p>{{nope}}</p>"] + lines[at:])
-    line_no = at + 1
+    at = lines.index("<body>") + 1
+    return "\n".join(lines[:at] + [bad_line] + lines[at:]), at + 1, original
+
+
+def wait_overlay(p):
+    return p.wait(lambda d: (o := d.find_elements(By.ID, "runnel-error-overlay")) and o[0].is_displayed() and o[0],
+                  10, "no error overlay after breaking the template")
+
+
+@test("template_error_overlay")
+def template_error_overlay(p):
+    tpl = p.server.path("Templates/index.html")
+    broken, line_no, original = broken_template(p, "<p>{{nope}}</p>")
     p.open()
     Select(p.by_testid("backend-select")).select_by_value("echo")
     p.send("survive the template error")
@@ -633,9 +728,7 @@ def template_error_overlay(p):
     p.js("window.__marker = 1;")
     try:
         write_file(tpl, broken)
-        overlay = p.wait(lambda d: (o := d.find_elements(By.ID, "runnel-error-overlay")) and o[0].is_displayed()
-                         and o[0], 10, "no error overlay after breaking the template")
-        text = overlay.text
+        text = wait_overlay(p).text
         check("index.html" in text and re.search(rf"\b{line_no}\b", text) and "nope" in text,
               f"the overlay does not name index.html, line {line_no} and the name: {text!r}")
         check(p.js("return window.__marker;") == 1, "the page reloaded onto the broken template")
@@ -646,6 +739,34 @@ def template_error_overlay(p):
     check(p.messages() == before, "the conversation was lost across the template error")
 
 
+@test("template_error_overlay_unclosed_brace")
+def template_error_overlay_unclosed_brace(p):
+    tpl = p.server.path("Templates/index.html")
+    broken, line_no, original = broken_template(p, "  <p>{{nope</p>")
+    p.open()
+    p.js("window.__marker = 1;")
+    try:
+        write_file(tpl, broken)
+        overlay = wait_overlay(p)
+        text = overlay.text
+        check(f"Templates/index.html:{line_no}:6" in text, f"the overlay does not say index.html:{line_no}:6: {text!r}")
+        check("never closed" in text, f"the overlay does not say what is wrong: {text!r}")
+        check(f"{line_no} |   <p>{{{{nope</p>" in text, f"the overlay does not quote the line: {text!r}")
+        caret = [l for l in text.split("\n") if l.strip().endswith("^")]
+        source = [l for l in text.split("\n") if "<p>{{nope" in l]
+        check(caret and source and caret[0].index("^") == source[0].index("{{"), f"the caret is not under '{{{{': {text!r}")
+        check("<div class" not in text and len(text.split("\n")) <= 8, f"the overlay quotes more than the line: {text!r}")
+        # A solid panel: its background is opaque, and its text contrasts with it.
+        bg = p.js("return getComputedStyle(arguments[0].firstElementChild).backgroundColor;", overlay)
+        check(bg.startswith("rgb(") , f"the panel is translucent: {bg}")
+        shoot(p, "error-overlay.png")
+        check(p.js("return window.__marker;") == 1, "the page reloaded onto the broken template")
+    finally:
+        write_file(tpl, original)
+    p.wait_reloaded()
+    check(not p.d.find_elements(By.ID, "runnel-error-overlay"), "the overlay stayed after the fix")
+
+
 @test("screenshots")
 def screenshots(p):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -654,9 +775,12 @@ def screenshots(p):
     p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics["desktop"])
     p.open()
     p.d.save_screenshot(str(ARTIFACTS / "empty.png"))
-    # An example prompt from the empty state: the mock's reply has markdown, code and JSON.
+    # An example prompt from the empty state (the mock answers it with Swift code), then a
+    # message whose reply is longer than the screen: a table, a list and code.
     p.d.find_element(By.CSS_SELECTOR, '#empty button[data-prompt^="Write a Swift"]').click()
     p.wait_reply("done")
+    p.send("Compare the backends in a table, list the steps, and show them in rust code")
+    p.wait_reply("done", count=2)
     p.wait_js("!document.querySelector('.jump') || document.querySelector('.jump').hidden", 5, "not scrolled to the end")
     saved = []
     for scheme in ("light", "dark"):

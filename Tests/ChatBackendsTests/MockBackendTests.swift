@@ -143,4 +143,61 @@ final class MockBackendTests: XCTestCase {
         }
         XCTAssertEqual(received, 1)
     }
+
+    // MARK: - Replies shaped by what the message asks for
+
+    private func reply(_ text: String) async -> String {
+        await collect(instant.stream(request(text))).text
+    }
+
+    func testATableRequestGetsAMarkdownTable() async {
+        let text = await reply("Compare the backends in a table")
+        XCTAssertTrue(text.contains("| Backend | Model |"))
+        XCTAssertTrue(text.contains("|:--------|:------|------------:|"), "a delimiter row with alignments")
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertFalse(text.contains("```"), "nothing but the table was asked for")
+    }
+
+    func testCodeComesInTheLanguageAskedDefaultingToSwift() async {
+        let cases = ["Write a python function": "python", "some Rust code please": "rust", "a SQL query example": "sql",
+                     "show me a bash script": "bash", "html snippet": "html", "css example": "css", "typescript code": "typescript",
+                     "javascript code": "javascript", "code in go": "go", "a diff example": "diff", "write a function": "swift"]
+        for (message, language) in cases {
+            let text = await reply(message)
+            XCTAssertTrue(text.contains("```\(language)\n"), "\(message) → \(language): \(text.prefix(200))")
+            XCTAssertEqual(text.components(separatedBy: "```").count, 3, "one fenced block for \(message)")
+            XCTAssertNotEqual(JSONExtractor.firstJSON(in: text), "{}", "no empty JSON panel for a \(language) sample")
+        }
+    }
+
+    func testListJSONMathAndLongRequests() async throws {
+        let list = await reply("Give me a list of steps")
+        XCTAssertTrue(list.contains("\n1. ") && list.contains("\n- ") && list.contains("   - "), "ordered, unordered and nested items")
+        let json = await reply("Show me a JSON example")
+        XCTAssertTrue(json.contains("```json\n"))
+        XCTAssertEqual(json.components(separatedBy: "```").count, 3, "the JSON block only, no code block besides")
+        XCTAssertNotNil(JSONExtractor.firstJSON(in: json))
+        let math = await reply("explain the math")
+        XCTAssertTrue(math.contains("$e^{i\\pi} + 1 = 0$"), "inline math")
+        XCTAssertTrue(math.contains("$$\n\\sum_{k=1}^{n} k"), "display math")
+        let long = await reply("write a long essay")
+        XCTAssertGreaterThan(long.split(whereSeparator: \.isWhitespace).count, 600)
+        let notLong = await reply("how long does it take?")
+        XCTAssertLessThan(notLong.split(whereSeparator: \.isWhitespace).count, 300, "\"how long\" asks for no essay")
+    }
+
+    func testShapedRepliesCombineInAFixedOrderAndAreDeterministic() async {
+        let text = await reply("a list and a table, with python code")
+        let table = text.range(of: "| Backend")?.lowerBound
+        let code = text.range(of: "```python")?.lowerBound
+        let list = text.range(of: "\n1. ")?.lowerBound
+        XCTAssertTrue(text.hasPrefix("## Here is a table, some code and a list\n"), String(text.prefix(80)))
+        if let table, let code, let list { XCTAssertTrue(table < code && code < list) } else { XCTFail("a section is missing") }
+        let again = await reply("a list and a table, with python code")
+        XCTAssertEqual(text, again)
+        XCTAssertTrue(text.contains("This is message 1 of our conversation"))
+        XCTAssertEqual(MockTopic.detect(in: "I will go now").language, nil, "\"go\" alone is not the language")
+        XCTAssertEqual(MockTopic.detect(in: "listen to the chunks").topics, [], "whole words only")
+    }
 }

@@ -1,7 +1,7 @@
 // Tests for Frontend/markdown.js: run with `node --test Tests/Frontend/`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, inline, toHTML, toDOM, safeUrl, escapeHTML } from '../../Frontend/markdown.js';
+import { parse, inline, toHTML, toDOM, safeUrl, escapeHTML, BlockStream } from '../../Frontend/markdown.js';
 
 const text = (t) => ({ type: 'text', text: t });
 
@@ -61,15 +61,19 @@ test('line breaks: soft, two trailing spaces, backslash', () => {
   assert.equal(toHTML('a\\\nb'), '<p>a<br>b</p>');
 });
 
-test('fenced code blocks keep their text and get a language label and a Copy button', () => {
+const CODE_HEAD = (lang) => `<div class="code-head"><span class="code-lang">${lang}</span>`
+  + '<button type="button" class="code-tool" data-action="wrap-code" data-testid="code-wrap">Wrap</button>'
+  + '<button type="button" class="code-tool" data-action="copy-code" data-testid="code-copy">Copy</button></div>';
+const untag = (html) => html.replace(/<[^>]*>/g, '');
+
+test('fenced code blocks keep their text and get a language label, Wrap and Copy buttons', () => {
   const src = 'Before\n```swift\nlet s = "<b>"\n\n  print(s)\n```\nAfter';
   const tree = parse(src);
   assert.deepEqual(tree[1], { type: 'code', lang: 'swift', text: 'let s = "<b>"\n\n  print(s)' });
   assert.equal(tree[2].type, 'paragraph');
-  const html = toHTML('```swift\nlet x = 1\n```');
-  assert.match(html, /<span class="code-lang">swift<\/span>/);
-  assert.match(html, /<button type="button" class="code-copy"[^>]*>Copy<\/button>/);
-  assert.match(html, /<pre><code class="language-swift">let x = 1<\/code><\/pre>/);
+  assert.equal(toHTML('```swift\nlet x = 1\n```'), `<div class="code-block">${CODE_HEAD('swift')}`
+    + '<pre><code class="language-swift"><span class="t-k">let</span> x = <span class="t-n">1</span></code></pre></div>');
+  assert.match(toHTML('```nolang\nlet x = 1\n```'), /<code class="language-nolang">let x = 1<\/code>/);
   assert.deepEqual(parse('~~~\nno lang\n````\n~~~'), [{ type: 'code', lang: '', text: 'no lang\n````' }]);
   assert.deepEqual(parse('```js\nunclosed'), [{ type: 'code', lang: 'js', text: 'unclosed' }]);
   const odd = toHTML('```"><img src=x>\nx\n```');
@@ -82,9 +86,8 @@ test('lists: unordered, ordered with start, nested, tight and loose', () => {
   assert.equal(toHTML('3. x\n4. y'), '<ol start="3"><li>x</li><li>y</li></ol>');
   assert.equal(toHTML('1. x\n\n2. y'), '<ol><li><p>x</p></li><li><p>y</p></li></ol>');
   assert.equal(toHTML('1. **Step**\n   more\n   ```sh\n   ls\n   ```\n2. two'),
-    '<ol><li><strong>Step</strong>\nmore<div class="code-block"><div class="code-head"><span class="code-lang">sh</span>'
-    + '<button type="button" class="code-copy" data-action="copy-code" data-testid="code-copy">Copy</button></div>'
-    + '<pre><code class="language-sh">ls</code></pre></div></li><li>two</li></ol>');
+    `<ol><li><strong>Step</strong>\nmore<div class="code-block">${CODE_HEAD('sh')}`
+    + '<pre><code class="language-sh"><span class="t-f">ls</span></code></pre></div></li><li>two</li></ol>');
   assert.equal(toHTML('- a\nlazy'), '<ul><li>a\nlazy</li></ul>');
   assert.equal(toHTML('Intro:\n- a\n- b'), '<p>Intro:</p><ul><li>a</li><li>b</li></ul>');
 });
@@ -139,7 +142,7 @@ test('XSS: <script> inside code is text', () => {
   assert.equal(parse(src)[0].text, '<script>alert(1)</script>');
   for (const out of [toHTML(src), dom(src)]) {
     assert.doesNotMatch(out, /<script/i);
-    assert.match(out, /&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
+    assert.match(untag(out), /&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
   }
 });
 
@@ -189,4 +192,73 @@ test('odd input does not throw', () => {
     assert.equal(typeof toHTML(parse(src)), 'string');
   }
   assert.equal(toHTML('a\r\nb\rc'), '<p>a\nb\nc</p>');
+});
+
+// ---- streaming: BlockStream ------------------------------------------------------------
+
+const STREAMED = [
+  '# Streaming\n\nSome *em*, **strong**, `code` and a [link](https://example.com/a_b).\n\n'
+    + '1. one\n2. two\n\n   still two\n3. three\n\n- a\n  - nested\n- b\n\n'
+    + '| Name | Value |\n|:-----|------:|\n| `x` | **1** |\n| y | 2 |\n\nAfter the table.\n\n'
+    + '```swift\nlet x = 1\n\nprint(x)\n```\n\n> quoted\n> more\n\nSetext\n---\n\n***\n\nPara with a | pipe\nand more\n\n'
+    + '~~~\nunclosed at the end',
+  'Intro:\n- a\n- b\nlazy\n\nText\n| h1 | h2 |\n| -- | -- |\n| c | d |\n\n    indented\n\nx\r\n\r\ny\r\n# h\r\n',
+  'Para one.\n\n```\n| not | a table |\n```\nPara\n===\n\n- [ ] task\n* other list\n\n10) ten\n11) eleven\n',
+];
+
+/** Streams `src` in pieces of the sizes `cut` returns; the HTML of every block it rendered. */
+function streamed(src, cut) {
+  const s = new BlockStream();
+  const done = [];
+  const seen = [];
+  for (let i = 0; i < src.length;) {
+    i = Math.min(src.length, i + cut(i));
+    const r = s.update(src.slice(0, i));
+    done.push(...r.done);
+    seen.push(toHTML([...done, ...r.open]));
+  }
+  done.push(...s.update(src, true).done);
+  return { html: toHTML(done), seen };
+}
+
+test('streaming: finished blocks plus the last tail equal rendering the whole reply, whatever the split', () => {
+  for (const src of STREAMED) {
+    const whole = toHTML(src);
+    for (let size = 1; size <= 12; size++) assert.equal(streamed(src, () => size).html, whole, `pieces of ${size}`);
+    let seed = 7;
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return 1 + (seed % 40); };
+    for (let run = 0; run < 50; run++) assert.equal(streamed(src, random).html, whole, `random run ${run}`);
+    // Every split point: the text before it as one update, then the rest.
+    for (let at = 0; at <= src.length; at++) {
+      const s = new BlockStream();
+      const first = s.update(src.slice(0, at)).done;
+      assert.equal(toHTML([...first, ...s.update(src, true).done]), whole, `split at ${at}`);
+    }
+  }
+});
+
+test('streaming: no raw markdown syntax shows while the reply arrives', () => {
+  const src = STREAMED[0].slice(0, STREAMED[0].indexOf('> quoted'));
+  for (const html of streamed(src, () => 1).seen) {
+    const visible = untag(html);
+    assert.doesNotMatch(visible, /```|\*\*|\|\s*:?-{2,}|\]\(/, `raw syntax in ${JSON.stringify(visible.slice(-60))}`);
+  }
+  const s = new BlockStream();
+  assert.equal(toHTML(s.update('| a | b |').open), toHTML('| a | b |\n|---|---|'), 'a header row alone is a table');
+  assert.equal(toHTML(new BlockStream().update('```js\nlet x').open), toHTML('```js\nlet x\n```'), 'an open fence is a code block');
+  assert.equal(toHTML(new BlockStream().update('Some **bo').open), '<p>Some <strong>bo</strong></p>');
+  assert.equal(toHTML(new BlockStream().update('a `co').open), '<p>a <code>co</code></p>');
+  assert.equal(toHTML(new BlockStream().update('see [the docs](https://exa').open), '<p>see the docs</p>');
+});
+
+test('streaming: the open tail stays small however long the reply grows', () => {
+  const para = 'Lorem ipsum dolor sit amet, **consectetur** adipiscing elit.\n\n';
+  const src = `${para.repeat(300)}| a | b |\n|---|---|\n${'| 1 | 2 |\n'.repeat(50)}\n${para.repeat(50)}`;
+  const s = new BlockStream();
+  let worst = 0;
+  for (let i = 1; i <= src.length; i += 17) {
+    s.update(src.slice(0, i));
+    if (i < 18000 || i > src.length - 3000) worst = Math.max(worst, i - s.from);
+  }
+  assert.ok(worst < 3 * para.length, `the open tail reached ${worst} characters`);
 });

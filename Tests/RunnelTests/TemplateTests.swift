@@ -59,7 +59,11 @@ final class TemplateTests: XCTestCase {
             XCTAssertEqual(error?.file, "Templates/index.html")
             XCTAssertEqual(error?.line, 3)
             XCTAssertEqual(error?.message.contains("titel"), true)
-            XCTAssertEqual(error?.description.hasPrefix("Templates/index.html:3: "), true)
+            XCTAssertEqual(error?.description, """
+                Templates/index.html:3:8: unknown name 'titel' in '{{titel}}'
+                  3 | <title>{{ titel }}</title>
+                    |        ^
+                """)
         }
     }
 
@@ -79,13 +83,37 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(parseError("{{a}")?.line, 1)
     }
 
+    func testAnUnclosedBraceIsReportedWhereItOpensNotAtALaterClose() {
+        // Without the rule, the first '}}' (three lines on) would close it: an "invalid name"
+        // holding every line in between.
+        let error = parseError("<body>\n\t<p>{{nope</p>\n<div class=\"app\">\n<h1>{{title}}</h1>\n")
+        XCTAssertEqual(error?.description, """
+            Templates/index.html:2:5: '{{' is never closed by '}}'
+              2 | \t<p>{{nope</p>
+                | \t   ^
+            """)
+        XCTAssertEqual(error?.column, 5)
+    }
+
+    func testTheExcerptOfALongLineIsTheWindowAroundTheColumn() {
+        let error = parseError(String(repeating: "x", count: 300) + "{{" + String(repeating: "y", count: 300))
+        let lines = error?.excerpt.split(separator: "\n") ?? []
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertLessThanOrEqual(lines.first?.count ?? 0, TemplateError.excerptWidth + 8)
+        XCTAssertEqual(error?.column, 301)
+        let caret = lines.last.flatMap { $0.firstIndex(of: "^") }.map { lines.last!.distance(from: lines.last!.startIndex, to: $0) }
+        let brace = lines.first.flatMap { $0.range(of: "{{") }.map { lines.first!.distance(from: lines.first!.startIndex, to: $0.lowerBound) }
+        XCTAssertEqual(caret, brace, "the caret is under the '{{'")
+    }
+
     func testEmptyAndInvalidNamesAreParseErrors() {
         XCTAssertEqual(parseError("{{}}")?.message.contains("empty"), true)
         XCTAssertEqual(parseError("\n{{   }}")?.line, 2)
-        for bad in ["{{9lives}}", "{{a b}}", "{{a-b}}", "{{.a}}", "{{a {{b}}", "{{{a}}}", "{{é}}", "{{a|upper}}"] {
+        for bad in ["{{9lives}}", "{{a b}}", "{{a-b}}", "{{.a}}", "{{{a}}}", "{{é}}", "{{a|upper}}"] {
             let error = parseError(bad)
             XCTAssertEqual(error?.message.contains("invalid name"), true, bad)
         }
+        XCTAssertEqual(parseError("{{a {{b}}")?.message, "'{{' is never closed by '}}'", "the first '{{' is the mistake")
     }
 
     func testNamesListsEachPlaceholderOnce() throws {

@@ -3,13 +3,18 @@ import Foundation
 /// The mock backend's scripted replies: deterministic text that looks like a model's
 /// answer (markdown, a code block, a JSON block) and shows it read the conversation.
 enum MockReplies {
-    /// The reply to a normal message; which of the scripts is used depends only on the
-    /// message text, so the same message always gets the same reply.
+    /// The reply to a normal message: what it asks for (a table, code, a list, JSON, math, a
+    /// long answer; see `MockTopic`), else one of the scripts. Either way it depends only on
+    /// the message text and the turn, so the same message always gets the same reply.
     static func reply(to text: String, turn: Int, previous: String?) -> String {
         let topic = quoted(text)
         let context = turn > 1
             ? "This is message \(turn) of our conversation. Earlier you said \u{201C}\(quoted(previous ?? ""))\u{201D}."
             : "This is message 1 of our conversation."
+        let asked = MockTopic.detect(in: text)
+        if !asked.topics.isEmpty {
+            return shaped(asked.topics, language: asked.language, topic: topic, context: context, turn: turn)
+        }
         let data = """
         {
           "reply_to": \(jsonString(topic)),
@@ -61,7 +66,9 @@ enum MockReplies {
     static let help = """
     ## Mock backend commands
 
-    Start a message with one of these to shape the reply:
+    Ask for a **table**, **code** (in Swift, Python, JavaScript, TypeScript, Go, Rust, SQL,
+    Bash, HTML, CSS or a diff), a **list**, **JSON**, **math** or a **long** answer and the
+    reply has that shape. Start a message with one of these to shape the reply:
 
     - `/error` — fail at once with **upstream_unavailable**
     - `/error-mid` — send a few chunks, then fail

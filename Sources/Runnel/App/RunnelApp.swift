@@ -99,6 +99,10 @@ public final class RunnelApp: Sendable {
                 port += 1
             } catch SocketError.addressInUse {
                 throw RunnelError("port \(port) is in use\(configuration.strictPort ? " (--strict-port)" : ""); pick another with --port")
+            } catch SocketError.unresolvable(let host, let reason) {
+                throw RunnelError("cannot resolve the host '\(host)' (\(reason)); bind --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface)")
+            } catch SocketError.failed(call: "bind", errno: EACCES) where port < 1024 {
+                throw RunnelError("port \(port) needs root (ports below 1024 are privileged); use a port above 1023, such as --port 8080")
             }
         }
     }

