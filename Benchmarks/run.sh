@@ -491,12 +491,12 @@ s_idle() {
 
 s_stuck_readers() {
   FIGURE="stuck readers"
-  GOAL="bounded by the logs; all free; all dropped"
-  start_runnel stuck --root "$TMP/site" --backend echo --no-reload --quiet --write-timeout-seconds 5 || die "$START_ERR"
+  GOAL="bounded; all free; all dropped"
+  start_runnel stuck --root "$TMP/site" --backend echo --no-reload --quiet --write-timeout-seconds 15 || die "$START_ERR"
   # 1,000 clients post a 10,000-word echo and read nothing: each reply (~230 KB of events)
   # outgrows the socket buffers, so every reader is stuck on a full socket.
   run_client "$FIGURE" "$GOAL" 120 stuck_readers.py --port "$RPORT" --pid "$RPID" \
-    --clients 1000 --words 10000 --write-timeout 5
+    --clients 1000 --words 10000 --write-timeout 15
 }
 
 # --- 6. startup -----------------------------------------------------------------------

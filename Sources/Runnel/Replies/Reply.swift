@@ -141,6 +141,7 @@ final class Reply: Sendable {
             let closing = closingEvents(ending, progress)
             progress.state = Self.state(after: ending)
             progress.log.append(closing)
+            progress.log.shrinkToFit()
             defer { progress.ticket = nil; progress.graceTimer = nil }
             return (progress.ticket, progress.text, progress.backend, progress.graceTimer, Self.takeWaiters(&progress))
         }
