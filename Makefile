@@ -4,7 +4,7 @@ JOBS ?= 2
 ARGS ?=
 DIST := dist
 
-.PHONY: run test test-swift test-node test-browser test-sanitize test-fuzz fuzz release bench deps deps-test deps-bench clean
+.PHONY: run test test-swift test-node test-browser test-sanitize test-fuzz fuzz release bench bench-litellm deps deps-test deps-bench clean
 
 # --- prerequisites -----------------------------------------------------------
 # Debian packages are installed when running as root (CI); otherwise the exact
@@ -75,8 +75,19 @@ release: deps
 	strip $(DIST)/runnel
 	@ls -l $(DIST)/runnel | awk '{printf "make: %s is %.1f MB\n", $$9, $$5/1e6}'
 
-bench: deps-bench release
+bench: deps-bench release bench-litellm
 	bash Benchmarks/run.sh $(DIST)/runnel
+
+# LiteLLM's proxy, measured beside runnel (bench tooling only, never part of the build):
+# its own virtualenv under .build/, installed once; without PyPI the bench still runs
+# and says LiteLLM was not measured.
+LITELLM_VENV := .build/venv-litellm
+bench-litellm:
+	@if [ ! -x $(LITELLM_VENV)/bin/litellm ]; then \
+	  echo "make: installing litellm[proxy] into $(LITELLM_VENV) (bench only)"; \
+	  (python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q 'litellm[proxy]') \
+	    || echo "make: could not install litellm[proxy] (is PyPI reachable?): the bench runs without the LiteLLM figures"; \
+	fi
 
 clean:
 	rm -rf .build $(DIST)

@@ -9,11 +9,13 @@ Prints "listening" when ready. Standard library only (asyncio).
 
 import argparse
 import asyncio
+import functools
 import json
 
 from benchlib import raise_nofile
 
 
+@functools.lru_cache(maxsize=None)
 def event(index, last):
     payload = {"id": "bench", "object": "chat.completion.chunk", "model": "slow-1",
                "choices": [{"index": 0, "delta": {"content": f"w{index} "}, "finish_reason": "stop" if last else None}]}
@@ -39,7 +41,8 @@ async def serve(reader, writer, args):
                 if index:
                     await asyncio.sleep(args.interval)
                 writer.write(event(index, index == args.chunks - 1))
-                await writer.drain()
+                if writer.transport.get_write_buffer_size() > 65536:
+                    await writer.drain()
             writer.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
