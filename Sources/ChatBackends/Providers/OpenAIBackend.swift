@@ -20,12 +20,18 @@ public struct OpenAIBackend: ChatBackend {
     public let systemPrompt: String?
     /// Limits for each call.
     public let timeouts: UpstreamTimeouts
+    /// The endpoint and the trimmed key, worked out once: per call they cost Foundation
+    /// URL parsing and trimming.
+    private let endpoint: Result<URL, ChatBackendError>
+    private let key: String?
 
     /// Creates the backend.
     public init(settings: ProviderSettings, systemPrompt: String? = nil, timeouts: UpstreamTimeouts = UpstreamTimeouts()) {
         self.settings = settings
         self.systemPrompt = systemPrompt
         self.timeouts = timeouts
+        self.endpoint = Result { () throws(ChatBackendError) in try settings.endpoint("/chat/completions", label: "openai") }
+        self.key = settings.trimmedKey
     }
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
@@ -43,10 +49,10 @@ public struct OpenAIBackend: ChatBackend {
         let body = Body(model: settings.model, messages: messages, stream: true, stream_options: .init(include_usage: true))
 
         var headers: [String: String] = [:]
-        if let key = settings.trimmedKey { headers["Authorization"] = "Bearer \(key)" }
-        return RemoteCall(label: name, url: try settings.endpoint("/chat/completions", label: name),
+        if let key { headers["Authorization"] = "Bearer \(key)" }
+        return RemoteCall(label: name, url: try endpoint.get(),
                           json: try StreamPayload.encode(body), headers: headers,
-                          timeouts: timeouts, secrets: settings.trimmedKey.map { [$0] } ?? [])
+                          timeouts: timeouts, secrets: key.map { [$0] } ?? [])
     }
 
     /// The request body; property names are the wire names.
