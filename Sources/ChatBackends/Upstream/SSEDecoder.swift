@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One server-sent event from an upstream: its `event:` type and joined `data:` lines.
 struct SSEEvent: Equatable, Sendable {
     /// The `event:` field, or `nil` when absent (the spec's default type "message").
@@ -84,8 +88,7 @@ struct SSEDecoder {
                     continue
                 }
             }
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") { end += 1 }
+            let end = Self.lineEnd(in: bytes, from: start)
             let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
             guard line.count + piece.count <= maxLineBytes else {
                 throw ChatBackendError(.upstreamProtocol, "event stream line longer than \(maxLineBytes) bytes")
@@ -184,6 +187,16 @@ struct SSEDecoder {
         // Per spec an event without data is not dispatched (its type is forgotten).
         guard hasData else { return true }
         return try Self.withBytes(data) { data throws(Failure) in try handle(SSEEventView(type: type, data: data, id: id)) }
+    }
+
+    /// The index of the first CR or LF at or after `start`, or `bytes.count`; found with
+    /// `memchr` (vectorised), which matters as every byte of a proxied stream passes here.
+    private static func lineEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = bytes.baseAddress, start < bytes.count else { return bytes.count }
+        let count = bytes.count - start
+        let lf = memchr(base + start, Int32(UInt8(ascii: "\n")), count).map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
+        let cr = memchr(base + start, Int32(UInt8(ascii: "\r")), lf - start).map { base.distance(to: UnsafeRawPointer($0)) } ?? lf
+        return min(lf, cr)
     }
 
     /// `body` over the storage of `bytes`, keeping the error's type (Array's own
