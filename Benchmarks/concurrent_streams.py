@@ -44,15 +44,11 @@ class State:
 async def one_stream(index, args, run_id, state):
     message = " ".join(f"s{index}w{i}" for i in range(args.words))
     nominal = (args.words - 1) * args.delay_ms / 1000
-    chunks, end, first, opened = [], None, None, False
+    chunks, end, first = [], None, None
     started = time.monotonic()  # the stream's own connect: accept delays count
 
     def on_event(data):
-        nonlocal end, first, opened
-        if not opened:
-            opened = True
-            state.opened += 1
-            state.open_now += 1
+        nonlocal end, first
         if first is None:
             first = time.monotonic() - started
         event = json.loads(data)
@@ -68,7 +64,7 @@ async def one_stream(index, args, run_id, state):
     request = post_message({"message": message, "backend": "echo", "delay_ms": args.delay_ms,
                             "conversation_id": f"{run_id}-{index}"})
     try:
-        status = await stream_events(args.port, request, on_event, nominal + 60)
+        status = await stream_events(args.port, request, on_event, nominal + 60, gauge=state)
         if status != 200:
             state.fail(f"HTTP {status}")
         elif end is None:
@@ -85,9 +81,6 @@ async def one_stream(index, args, run_id, state):
         state.fail("timeout")
     except (OSError, ValueError) as error:
         state.fail(f"{type(error).__name__}: {str(error)[:60]}")
-    finally:
-        if opened:
-            state.open_now -= 1
 
 
 async def warm_up(args, run_id):

@@ -51,14 +51,11 @@ async def one(index, args, kind, port, stats):
     """One stream; OpenAI chunks for the direct and LiteLLM runs, runnel events otherwise."""
     expected = "".join(f"w{i} " for i in range(args.chunks))
     nominal = (args.chunks - 1) * args.interval
-    pieces, first, ended, opened = [], None, False, False
+    pieces, first, ended = [], None, False
     started = time.monotonic()  # the stream's own connect: accept delays count
 
     def on_event(data):
-        nonlocal first, ended, opened
-        if not opened:
-            opened = True
-            stats.open_now += 1
+        nonlocal first, ended
         if kind != "runnel":
             if data.strip() == b"[DONE]":
                 ended = True
@@ -79,7 +76,7 @@ async def one(index, args, kind, port, stats):
         return False
 
     try:
-        status = await stream_events(port, request(kind, index, args), on_event, nominal + 60)
+        status = await stream_events(port, request(kind, index, args), on_event, nominal + 60, gauge=stats)
         if status != 200:
             stats.fail(f"HTTP {status}")
         elif not ended or "".join(pieces) != expected:
@@ -91,9 +88,6 @@ async def one(index, args, kind, port, stats):
         stats.fail("timeout")
     except (OSError, ValueError) as error:
         stats.fail(type(error).__name__)
-    finally:
-        if opened:
-            stats.open_now -= 1
 
 
 async def run_one(args, kind, port, pid):

@@ -79,10 +79,12 @@ class EventStreamClient(asyncio.Protocol):
 
     `on_event(data)` gets each `data:` line's bytes and returns True once it has seen the
     last event it wants (the connection is then closed). `await client.done` gives the
-    status code (None when the connection ended before a head)."""
+    status code (None when the connection ended before a head). `gauge`, when given,
+    counts streams `opened` and `open_now` (a 200 head seen, not yet ended)."""
 
-    def __init__(self, request, on_event):
+    def __init__(self, request, on_event, gauge=None):
         self.request = request
+        self.gauge = gauge
         self.on_event = on_event
         self.status = None
         self.headers = {}
@@ -111,6 +113,9 @@ class EventStreamClient(asyncio.Protocol):
             self._chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
             if self.status != 200:
                 return self._finish()
+            if self.gauge is not None:
+                self.gauge.opened += 1
+                self.gauge.open_now += 1
         last = False
         if self._chunked:
             while True:
@@ -141,20 +146,21 @@ class EventStreamClient(asyncio.Protocol):
     def _finish(self):
         if not self.done.done():
             self.done.set_result(self.status)
+            if self.gauge is not None and self.status == 200:
+                self.gauge.open_now -= 1
         if self._transport is not None:
             self._transport.close()
 
     def connection_lost(self, exc):
-        if not self.done.done():
-            self.done.set_result(self.status)
+        self._finish()
 
 
-async def stream_events(port, request, on_event, timeout):
+async def stream_events(port, request, on_event, timeout, gauge=None):
     """Connect, send `request`, feed each event's data to `on_event` until it returns True
     or the connection ends; the status code. Raises OSError / TimeoutError."""
     loop = asyncio.get_running_loop()
     _, client = await asyncio.wait_for(
-        loop.create_connection(lambda: EventStreamClient(request, on_event), "127.0.0.1", port), 30)
+        loop.create_connection(lambda: EventStreamClient(request, on_event, gauge), "127.0.0.1", port), 30)
     try:
         return await asyncio.wait_for(asyncio.shield(client.done), timeout)
     finally:

@@ -509,11 +509,11 @@ EOF
     return 0
   fi
   local lurl=http://127.0.0.1:$LPORT/v1/chat/completions
-  echo "  LiteLLM $("${LITELLM%/*}/python3" -c 'import importlib.metadata as m; print(m.version("litellm"))' 2>/dev/null) proxy (one worker, core $SERVER_CPU) in front of the same nginx: wrk -t1 -c32 -d10s -s openai_stream.lua"
-  run_wrk litellm-fast "$LPID" -t1 -c32 -d10s --latency --timeout 30s -s "$HERE/openai_stream.lua" "$lurl" -- bench-1 "$LITELLM_KEY" || die "wrk (LiteLLM) failed"
+  echo "  LiteLLM $("${LITELLM%/*}/python3" -c 'import importlib.metadata as m; print(m.version("litellm"))' 2>/dev/null) proxy (one worker, core $SERVER_CPU) in front of the same nginx: wrk -t1 -c32 -d10s -s stream.lua (openai-api)"
+  run_wrk litellm-fast "$LPID" -t1 -c32 -d10s --latency --timeout 30s -s "$HERE/stream.lua" "$lurl" -- "l$$" run openai-api bench-1 "$LITELLM_KEY" || die "wrk (LiteLLM) failed"
   local l_rps=$W_RPS l_bad=$W_BAD
   echo "  LiteLLM: $(fmt_int "$l_rps") complete streams/s, p99 ${W_P99} ms, errors/non-2xx ${l_bad}, CPU ${W_CPU}%"
-  run_wrk litellm-validate "$LPID" -t1 -c32 -d5s --latency --timeout 30s -s "$HERE/openai_stream.lua" "$lurl" -- bench-1 "$LITELLM_KEY" validate || die "wrk validation (LiteLLM) failed"
+  run_wrk litellm-validate "$LPID" -t1 -c32 -d5s --latency --timeout 30s -s "$HERE/stream.lua" "$lurl" -- "lv$$" validate openai-api bench-1 "$LITELLM_KEY" || die "wrk validation (LiteLLM) failed"
   echo "  5 s LiteLLM run checking every response (200, 100 chunks, [DONE]): $(grep '^validate:' "$OUT/wrk-litellm-validate.txt" | sed 's/^validate: //')"
   local lr
   lr=$(ratio "$p_rps" "$l_rps")

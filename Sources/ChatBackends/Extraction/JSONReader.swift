@@ -61,11 +61,10 @@ struct JSONReader {
     static func read<T>(_ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws -> T) throws -> T {
         var reader = JSONReader(bytes)
         reader.skipWhitespace()
-        let start = reader.index
-        let value = try body(&reader)
-        if reader.index == start { try reader.skipValue() }
+        var value: T?
+        try reader.readValue { value = try body(&$0) }
         reader.skipWhitespace()
-        guard reader.index == bytes.count else { throw reader.failure("unexpected bytes after the value") }
+        guard reader.index == bytes.count, let value else { throw reader.failure("unexpected bytes after the value") }
         return value
     }
 
@@ -90,39 +89,14 @@ struct JSONReader {
     /// positioned at its value. `false` when the value is `null`.
     @discardableResult
     mutating func readObject(_ member: (_ key: String, _ reader: inout JSONReader) throws -> Void) throws -> Bool {
-        switch try peek() {
-        case .null: try expectLiteral("null"); return false
-        case .object: break
-        default: throw failure("expected an object")
-        }
-        try enter()
-        index += 1  // {
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return true
-        }
-        while true {
-            skipWhitespace()
-            guard current == UInt8(ascii: "\"") else { throw failure("expected a member name") }
-            let key = try scanString().value(in: bytes)
-            skipWhitespace()
-            guard current == UInt8(ascii: ":") else { throw failure("expected ':' after a member name") }
-            index += 1
-            skipWhitespace()
-            let start = index
-            try member(key, &self)
-            if index == start { try skipValue() }
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return true
-            default: throw failure("expected ',' or '}' in an object")
-            }
+        try readContainer(.object, close: UInt8(ascii: "}")) { json in
+            guard json.current == UInt8(ascii: "\"") else { throw json.failure("expected a member name") }
+            let key = try json.scanString().value(in: json.bytes)
+            json.skipWhitespace()
+            guard json.current == UInt8(ascii: ":") else { throw json.failure("expected ':' after a member name") }
+            json.index += 1
+            json.skipWhitespace()
+            try json.readValue { try member(key, &$0) }
         }
     }
 
@@ -140,34 +114,45 @@ struct JSONReader {
     /// `false` when the value is `null`.
     @discardableResult
     mutating func readArray(_ element: (_ reader: inout JSONReader) throws -> Void) throws -> Bool {
+        try readContainer(.array, close: UInt8(ascii: "]")) { json in try json.readValue(element) }
+    }
+
+    /// An object or array (`kind`, ending with `close`) whose entries `entry` reads one at
+    /// a time, the reader at each; `false` for `null`.
+    private mutating func readContainer(_ kind: Kind, close: UInt8, _ entry: (inout JSONReader) throws -> Void) throws -> Bool {
         switch try peek() {
         case .null: try expectLiteral("null"); return false
-        case .array: break
-        default: throw failure("expected an array")
+        case kind: break
+        default: throw failure(kind == .object ? "expected an object" : "expected an array")
         }
         try enter()
-        index += 1  // [
+        index += 1  // { or [
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
+        if current == close {
             index += 1
             depth -= 1
             return true
         }
         while true {
             skipWhitespace()
-            let start = index
-            try element(&self)
-            if index == start { try skipValue() }
+            try entry(&self)
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
+            case close:
                 index += 1
                 depth -= 1
                 return true
-            default: throw failure("expected ',' or ']' in an array")
+            default: throw failure(kind == .object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array")
             }
         }
+    }
+
+    /// Lets `read` read the value at the reader, and skips it (checked) if `read` did not.
+    private mutating func readValue(_ read: (inout JSONReader) throws -> Void) throws {
+        let start = index
+        try read(&self)
+        if index == start { try skipValue() }
     }
 
     /// Reads a string (escapes decoded), or `nil` for `null`.
