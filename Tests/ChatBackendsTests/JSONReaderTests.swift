@@ -65,6 +65,12 @@ final class JSONReaderTests: XCTestCase {
         })
     }
 
+    func testFirstElementReadsEveryElementAndKeepsTheFirst() throws {
+        XCTAssertEqual(try JSONReader.read("[1, 2, 3]") { try $0.readFirstElement { try $0.readInt() } }, 1)
+        XCTAssertEqual(try JSONReader.read("[]") { try $0.readFirstElement { try $0.readInt() } }, nil)
+        XCTAssertThrowsError(try JSONReader.read(#"[1, "two"]"#) { try $0.readFirstElement { try $0.readInt() } })
+    }
+
     func testNullReadsAsAbsent() throws {
         try JSONReader.read(#"{"s": null, "i": null, "b": null, "o": null, "a": null}"#) { json in
             try json.readObject { key, json in

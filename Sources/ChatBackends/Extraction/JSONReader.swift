@@ -117,6 +117,17 @@ struct JSONReader {
         try readContainer(.array, close: UInt8(ascii: "]")) { json in try json.readValue(element) }
     }
 
+    /// Reads an array with `element` (every element, so each is checked as that shape) and
+    /// keeps the first; `nil` when the array is empty or `null`.
+    mutating func readFirstElement<T>(_ element: (inout JSONReader) throws -> T) throws -> T? {
+        var first: T?
+        try readArray { json in
+            let value = try element(&json)
+            if first == nil { first = value }
+        }
+        return first
+    }
+
     /// An object or array (`kind`, ending with `close`) whose entries `entry` reads one at
     /// a time, the reader at each; `false` for `null`.
     private mutating func readContainer(_ kind: Kind, close: UInt8, _ entry: (inout JSONReader) throws -> Void) throws -> Bool {

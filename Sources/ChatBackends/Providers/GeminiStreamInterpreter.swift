@@ -78,19 +78,8 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
         init(_ json: inout JSONReader) throws {
             try json.readObject { key, json in
                 switch key {
-                case "candidates":
-                    try json.readArray { json in
-                        let candidate = try Candidate(&json)
-                        if firstCandidate == nil { firstCandidate = candidate }
-                    }
-                case "usageMetadata":
-                    usage = try json.readObject(into: ChatUsage()) { key, json, usage in
-                        switch key {
-                        case "promptTokenCount": usage.inputTokens = try json.readInt()
-                        case "candidatesTokenCount": usage.outputTokens = try json.readInt()
-                        default: break
-                        }
-                    }
+                case "candidates": firstCandidate = try json.readFirstElement(Candidate.init)
+                case "usageMetadata": usage = try StreamPayload.usage(&json, input: "promptTokenCount", output: "candidatesTokenCount")
                 case "modelVersion": modelVersion = try json.readString()
                 case "promptFeedback":
                     try json.readObject { key, json in

@@ -60,19 +60,8 @@ struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
             try json.readObject { key, json in
                 switch key {
                 case "model": model = try json.readString()
-                case "choices":
-                    try json.readArray { json in
-                        let choice = try Choice(&json)
-                        if firstChoice == nil { firstChoice = choice }
-                    }
-                case "usage":
-                    usage = try json.readObject(into: ChatUsage()) { key, json, usage in
-                        switch key {
-                        case "prompt_tokens": usage.inputTokens = try json.readInt()
-                        case "completion_tokens": usage.outputTokens = try json.readInt()
-                        default: break
-                        }
-                    }
+                case "choices": firstChoice = try json.readFirstElement(Choice.init)
+                case "usage": usage = try StreamPayload.usage(&json, input: "prompt_tokens", output: "completion_tokens")
                 case "error": error = try StreamPayload.ErrorObject.read(&json)
                 default: break
                 }
