@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import ChatBackends
 
@@ -101,6 +102,15 @@ final class JSONReaderTests: XCTestCase {
         XCTAssertEqual(try read(#""a\"b\\c\/d\be\ff\ng\rh\ti""#), .string("a\"b\\c/d\u{8}e\u{C}f\ng\rh\ti"))
         XCTAssertEqual(try read(#""\u0041\u00e9\u65E5\u0000""#), .string("Aé日\u{0}"))
         XCTAssertEqual(try read(#"{"k\u0065y": 1}"#), .object(["key": .number(1)]))
+    }
+
+    func testStringsWrittenByJSONBytesReadBack() throws {
+        for text in ["plain", "q\"b\\s/", "lines\n\r\t", "\u{0}\u{1}\u{1F}", "wörld 🙂 日本", ""] {
+            var bytes: [UInt8] = []
+            JSONBytes.appendString(text, to: &bytes)
+            XCTAssertEqual(try bytes.withUnsafeBytes { try JSONReader.read($0) { try $0.readString() } }, text)
+            XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? String)
+        }
     }
 
     func testSurrogatePairs() throws {
