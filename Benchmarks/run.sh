@@ -479,10 +479,15 @@ EOF
   chunks=$(grep -c '^data: {"chunk":' "$TMP/proxied.txt")
   { [ "$chunks" -eq 100 ] && grep '^data: ' "$TMP/proxied.txt" | tail -n 1 | grep -q '"end":true'; } || die "curl check: $chunks chunks, last: $(tail -n 2 "$TMP/proxied.txt" | head -c 160)"
   echo "  curl check: 100 chunk events through the openai backend, then the end event: ok"
-  echo "  load: wrk -t1 -c32 -d10s --latency -s stream.lua, echo then openai, same runnel (core $SERVER_CPU), one after the other"
+  echo "  load: wrk -t1 -c32 -d10s --latency -s stream.lua, echo then openai, each on a fresh runnel (core $SERVER_CPU) started the same way"
+  # A fresh process each: the replies a run leaves behind (readable for 5 minutes, up to
+  # 64 MiB) slow whatever runs next on the same runnel by ~10%, which would favour the first.
   run_wrk proxied-echo $RPID -t1 -c32 -d10s --latency -s "$HERE/stream.lua" "$url" -- "pe$$" run echo || die "wrk (echo) failed"
   local e_rps=$W_RPS e_cpu=$W_CPU
   echo "  echo:   $(fmt_int "$e_rps") complete streams/s, p99 ${W_P99} ms, errors/non-2xx ${W_BAD}, runnel CPU ${e_cpu}%"
+  stop_pid "$RPID"
+  start_runnel proxied-openai --root "$TMP/site" --backend openai --base-url "http://127.0.0.1:$nport/v1" --model bench-1 --no-reload --quiet || die "$START_ERR"
+  url=http://127.0.0.1:$RPORT/api/message
   run_wrk proxied-openai $RPID -t1 -c32 -d10s --latency -s "$HERE/stream.lua" "$url" -- "po$$" run openai || die "wrk (openai) failed"
   local p_rps=$W_RPS p_bad=$W_BAD p_cpu=$W_CPU
   echo "  openai: $(fmt_int "$p_rps") complete streams/s, p99 ${W_P99} ms, errors/non-2xx ${p_bad}, runnel CPU ${p_cpu}%"
