@@ -4,7 +4,7 @@ JOBS ?= 2
 ARGS ?=
 DIST := dist
 
-.PHONY: help run test test-swift test-node test-browser test-sanitize test-tsan test-asan test-fuzz fuzz release bench deps deps-test deps-bench clean
+.PHONY: help run test test-swift test-node test-browser test-sanitize test-tsan test-asan test-fuzz fuzz release bench bench-litellm deps deps-test deps-bench clean
 .DEFAULT_GOAL := help
 
 # `make` alone lists the targets, each with its `## ` comment.
@@ -115,8 +115,19 @@ release: deps ## dist/runnel: one stripped binary with the UI inside; prints wha
 	  readelf -d $(DIST)/runnel | sed -n 's/.*Shared library: \[\(.*\)\]/  \1/p'; \
 	  echo "  Debian packages: libc6 libstdc++6 libgcc-s1 zlib1g libcurl4 ($$(ldd $(DIST)/runnel | wc -l) libraries in all under ldd)"
 
-bench: deps-bench release ## measure dist/runnel (Benchmarks/README.md)
+bench: deps-bench release bench-litellm ## measure dist/runnel beside nginx, a direct client and LiteLLM (Benchmarks/README.md)
 	bash Benchmarks/run.sh $(DIST)/runnel
+
+# LiteLLM's proxy, measured beside runnel (bench tooling only, never part of the build):
+# its own virtualenv under .build/, installed once; without PyPI the bench still runs
+# and says LiteLLM was not measured.
+LITELLM_VENV := .build/venv-litellm
+bench-litellm:
+	@if [ ! -x $(LITELLM_VENV)/bin/litellm ]; then \
+	  echo "make: installing litellm[proxy] into $(LITELLM_VENV) (bench only)"; \
+	  (python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q 'litellm[proxy]') \
+	    || echo "make: could not install litellm[proxy] (is PyPI reachable?): the bench runs without the LiteLLM figures"; \
+	fi
 
 clean: ## remove .build and dist
 	rm -rf .build $(DIST)

@@ -137,3 +137,30 @@ def main_guard(figure, body, goal="-"):
     except Exception as error:  # report, do not abort the suite
         failed(figure, f"{type(error).__name__}: {error}", goal)
         sys.exit(1)
+
+
+async def open_at_rate(count, rate, start):
+    """Start `start(i)` as a task for i in 0..count-1, evenly spaced at `rate` per second
+    (the same arrival pattern for every server measured). Returns (tasks, lag): lag is how
+    far behind its schedule the latest start was, in seconds (this client keeping up)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    tasks, lag = [], 0.0
+    for index in range(count):
+        due = began + index / rate
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        lag = max(lag, loop.time() - due)
+        tasks.append(asyncio.create_task(start(index)))
+    return tasks, lag
+
+
+def spread(values_s):
+    """'p50 / p99 / max' of a list of seconds, in ms."""
+    if not values_s:
+        return "-"
+    ms = [v * 1000 for v in values_s]
+    return f"p50 {percentile(ms, 50):.0f} / p99 {percentile(ms, 99):.0f} / max {max(ms):.0f} ms"

@@ -1,23 +1,27 @@
-"""Concurrent slow streams: N echo streams held open at once, memory per stream.
+"""Concurrent slow streams: N echo streams held open at once, opened at a fixed rate;
+first-event delay, lateness, memory per stream.
 
-usage: concurrent_streams.py --port P --pid PID [--streams 10000] [--words 5] [--delay-ms 1000]
+usage: concurrent_streams.py --port P --pid PID [--streams 10000] [--words 30] [--delay-ms 1000] [--rate 2000]
 
-Streams are opened in batches (each batch waits for its response heads) over raw
-asyncio connections, each with its own conversation_id; every stream must deliver
-its words in order and then the end event (full_response == the message). Runnel's
-VmRSS is read before (after a warm-up) and once all streams are open:
-(RSS with - RSS before) / streams open at that moment = KiB per stream.
+Streams are opened at --rate per second, evenly spaced (goal 4 of [scale] #10: a burst
+of 2,000/s), over asyncio connections, each with its own conversation_id; every stream
+must deliver its words in order and then the end event (full_response == the message).
+Each stream's first event is timed from its own connect, and its duration against the
+nominal (words - 1) x delay (the first word comes at once). Runnel's VmRSS is read before
+(after a warm-up) and once all streams are open: (RSS with - RSS before) / streams open
+at that moment = KiB per stream.
 """
 
 import argparse
 import asyncio
 import collections
+import json
 import os
 import time
 
-from benchlib import (Deadline, cpu_seconds, failed, fd_count, hwm_kib, log, main_guard, met, raise_nofile,
-                      record, rss_kib, thread_count)
-from rawhttp import post_message, read_body, read_head, sse_events
+from benchlib import (cpu_seconds, failed, fd_count, hwm_kib, log, main_guard, met, open_at_rate, percentile,
+                      raise_nofile, record, rss_kib, spread, thread_count)
+from rawhttp import post_message, stream_events
 
 FIGURE = "concurrent slow streams"
 GOAL_STREAMS = "all correct"
@@ -30,40 +34,40 @@ class State:
         self.opened = 0
         self.correct = 0
         self.failures = collections.Counter()
+        self.first = []  # first event after connect, s
+        self.past = []   # duration - nominal, s
 
     def fail(self, why):
         self.failures[why] += 1
 
 
-async def one_stream(index, args, run_id, state, ready):
+async def one_stream(index, args, run_id, state):
     message = " ".join(f"s{index}w{i}" for i in range(args.words))
-    writer = None
-    opened = False
+    nominal = (args.words - 1) * args.delay_ms / 1000
+    chunks, end, first = [], None, None
+    started = time.monotonic()  # the stream's own connect: accept delays count
+
+    def on_event(data):
+        nonlocal end, first
+        if first is None:
+            first = time.monotonic() - started
+        event = json.loads(data)
+        if "chunk" in event:
+            chunks.append(event["chunk"])
+        elif event.get("end"):
+            end = event
+            return True
+        elif "error" in event:
+            state.fail(f"error event {event['error'].get('code')}")
+        return False
+
+    request = post_message({"message": message, "backend": "echo", "delay_ms": args.delay_ms,
+                            "conversation_id": f"{run_id}-{index}"})
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", args.port, limit=1 << 16)
-        writer.write(post_message({"message": message, "backend": "echo", "delay_ms": args.delay_ms,
-                                   "conversation_id": f"{run_id}-{index}"}))
-        status, headers = await read_head(reader)
+        status = await stream_events(args.port, request, on_event, nominal + 60, gauge=state)
         if status != 200:
-            body = await read_body(reader, headers)
-            state.fail(f"HTTP {status} {body[:80]!r}")
-            return
-        opened = True
-        state.opened += 1
-        state.open_now += 1
-        if not ready.done():
-            ready.set_result(True)
-        chunks = []
-        end = None
-        async for event in sse_events(reader, headers):
-            if "chunk" in event:
-                chunks.append(event["chunk"])
-            elif event.get("end"):
-                end = event
-                break
-            elif "error" in event:
-                state.fail(f"error event {event['error'].get('code')}")
-        if end is None:
+            state.fail(f"HTTP {status}")
+        elif end is None:
             state.fail(f"no end event ({len(chunks)}/{args.words} chunks)")
         elif end.get("error"):
             state.fail("end event with error")
@@ -71,22 +75,18 @@ async def one_stream(index, args, run_id, state, ready):
             state.fail("chunks missing or out of order")
         else:
             state.correct += 1
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
+            state.first.append(first)
+            state.past.append(time.monotonic() - started - nominal)
+    except (asyncio.TimeoutError, TimeoutError):
+        state.fail("timeout")
+    except (OSError, ValueError) as error:
         state.fail(f"{type(error).__name__}: {str(error)[:60]}")
-    finally:
-        if opened:
-            state.open_now -= 1
-        if not ready.done():
-            ready.set_result(False)
-        if writer is not None:
-            writer.close()
 
 
 async def warm_up(args, run_id):
     state = State()
-    ready = [asyncio.get_running_loop().create_future() for _ in range(200)]
     fast = argparse.Namespace(**{**vars(args), "delay_ms": 0})
-    await asyncio.gather(*(one_stream(i, fast, run_id + "-warm", state, ready[i]) for i in range(200)))
+    await asyncio.gather(*(one_stream(i, fast, run_id + "-warm", state) for i in range(200)))
     return state.correct
 
 
@@ -99,30 +99,15 @@ async def run_async(args):
     log(f"  warm-up: {warmed}/200 instant streams correct; runnel RSS before: {rss_before:,} KiB, "
         f"{thread_count(pid)} threads")
     state = State()
-    loop = asyncio.get_running_loop()
-    tasks = []
     started = time.monotonic()
-    deadline = Deadline(args.open_seconds)
-    for first in range(0, args.streams, args.batch):
-        ready = [loop.create_future() for _ in range(first, min(first + args.batch, args.streams))]
-        for offset, future in enumerate(ready):
-            tasks.append(asyncio.create_task(one_stream(first + offset, args, run_id, state, future)))
-        batch_started = time.monotonic()
-        cpu_started = cpu_seconds(pid)
-        await asyncio.wait(ready, timeout=max(0.1, deadline.left()))
-        if args.verbose:
-            log(f"    batch {first // args.batch + 1}: {time.monotonic() - batch_started:.2f} s, "
-                f"runnel CPU {cpu_seconds(pid) - cpu_started:.2f} s, open {state.open_now}")
-        if deadline.expired():
-            log(f"  opening stopped by its deadline after {len(tasks)} streams")
-            break
+    tasks, lag = await open_at_rate(args.streams, args.rate, lambda i: one_stream(i, args, run_id, state))
     open_seconds = time.monotonic() - started
-    await asyncio.sleep(0.2)  # let the last batch's first bytes settle
+    await asyncio.sleep(0.5)  # let the last streams' first events arrive
     open_at_sample = state.open_now
     rss_with = rss_kib(pid)
     fds, threads = fd_count(pid), thread_count(pid)
-    log(f"  {len(tasks):,} streams started in {open_seconds:.1f} s (batches of {args.batch}); "
-        f"{open_at_sample:,} open at once when sampled")
+    log(f"  {len(tasks):,} streams started in {open_seconds:.1f} s ({args.rate:,.0f}/s evenly spaced; "
+        f"this client fell behind its schedule by at most {lag * 1000:.0f} ms); {open_at_sample:,} open at once when sampled")
     log(f"  runnel RSS with them open: {rss_with:,} KiB, {fds:,} fds, {threads} threads")
     cpu_started, wall_started = cpu_seconds(pid), time.monotonic()
     await asyncio.sleep(3.0)
@@ -152,6 +137,16 @@ def run(args):
     for why, count in state.failures.most_common(6):
         log(f"  failure x{count}: {why}")
     log(f"  correct streams: {state.correct:,} of {args.streams:,} (goal: all)")
+    first_p99 = percentile(state.first, 99) if state.first else None
+    past_p99 = percentile(state.past, 99) if state.past else None
+    log(f"  first event after connect: {spread(state.first)}; duration past nominal: {spread(state.past)}")
+    log(f"  goal 4: first event p99 <= 0.25 s -> {met(first_p99, '<=', 0.25)}; "
+        f"past nominal p99 <= 0.25 s -> {met(past_p99, '<=', 0.25)}")
+    record(f"echo burst: first event p99 ({args.streams:,} at {args.rate:,.0f}/s)",
+           "-" if first_p99 is None else f"{first_p99:.3f} s", f"max {max(state.first):.3f} s" if state.first else "-",
+           "-", "<= 0.25 s", met(first_p99, "<=", 0.25))
+    record("echo burst: duration past nominal p99", "-" if past_p99 is None else f"{past_p99:.3f} s",
+           f"max {max(state.past):.3f} s" if state.past else "-", "-", "<= 0.25 s", met(past_p99, "<=", 0.25))
     all_ok = state.correct == args.streams
     record("concurrent slow streams correct", f"{state.correct:,}/{args.streams:,}", "-", "-", GOAL_STREAMS,
            "yes" if all_ok else "no")
@@ -171,11 +166,9 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--streams", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--words", type=int, default=5)
+    parser.add_argument("--words", type=int, default=30)
     parser.add_argument("--delay-ms", type=int, default=1000)
-    parser.add_argument("--open-seconds", type=float, default=60)
-    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--rate", type=float, default=2000, help="streams opened per second, evenly spaced")
     args = parser.parse_args()
     main_guard(FIGURE, lambda: run(args), GOAL_STREAMS)
 

@@ -3,17 +3,20 @@
 usage: slow_upstream.py --port P [--chunks 12] [--interval 1.0]
 
 Answers every POST with a chunked `text/event-stream` of `chat.completion.chunk` events:
-the first at once, then one per interval, then `data: [DONE]`; keeps connections alive.
+the first at once, then one per interval (on a fixed schedule), then `data: [DONE]`;
+keeps connections alive.
 Prints "listening" when ready. Standard library only (asyncio).
 """
 
 import argparse
 import asyncio
+import functools
 import json
 
 from benchlib import raise_nofile
 
 
+@functools.lru_cache(maxsize=None)
 def event(index, last):
     payload = {"id": "bench", "object": "chat.completion.chunk", "model": "slow-1",
                "choices": [{"index": 0, "delta": {"content": f"w{index} "}, "finish_reason": "stop" if last else None}]}
@@ -25,6 +28,7 @@ def chunk(data):
 
 
 async def serve(reader, writer, args):
+    loop = asyncio.get_running_loop()
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -35,11 +39,14 @@ async def serve(reader, writer, args):
             if length:
                 await reader.readexactly(length)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+            # On a fixed schedule from the request: a late wake-up does not delay the rest.
+            began = loop.time()
             for index in range(args.chunks):
                 if index:
-                    await asyncio.sleep(args.interval)
+                    await asyncio.sleep(max(0.0, began + index * args.interval - loop.time()))
                 writer.write(event(index, index == args.chunks - 1))
-                await writer.drain()
+                if writer.transport.get_write_buffer_size() > 65536:
+                    await writer.drain()
             writer.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):

@@ -9,6 +9,12 @@
 -- not buffer bodies, so the throughput run measures the server, not Lua.
 -- BACKEND (default echo) names the backend; any that answers with 100 chunks will do
 -- (the proxied section points `openai` at a 100-event upstream).
+--
+--   wrk -s stream.lua URL -- RUNID [validate|run] openai-api MODEL KEY
+--
+-- speaks to an OpenAI-compatible proxy instead (LiteLLM in the proxied section): POST of
+-- a streamed chat completion for MODEL with `Authorization: Bearer KEY`; validated as
+-- 200, at least 100 `data: {` events, then `data: [DONE]`.
 
 local threads = {}
 local thread_count = 0
@@ -23,18 +29,31 @@ function init(args)
    local words = {}
    for i = 1, 100 do words[i] = "word" .. i end
    local run_id = args[1] or "wrk"
+   openai_api = args[3] == "openai-api"
    prefix = '{"message":"' .. table.concat(words, " ") ..
       '","backend":"' .. (args[3] or "echo") .. '","conversation_id":"' .. run_id .. '-' .. thread_id .. '-'
    headers = { ["Content-Type"] = "application/json" }
+   if openai_api then
+      headers["Authorization"] = "Bearer " .. args[5]
+      openai_body = '{"model":"' .. args[4] .. '","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+   end
    counter = 0
    good = 0
    bad = 0
    first_bad = ""
    if args[2] == "validate" then
       response = function(status, _, body)
-         local _, chunks = body:gsub('data: {"chunk":', "")
-         local last = body:match('data: ({[^\n]*})\n\n$') or ""
-         if status == 200 and chunks == 100 and last:find('"end":true', 1, true) then
+         local chunks, last, ok
+         if openai_api then
+            _, chunks = body:gsub("data: {", "")
+            last = body:match("data: ([^\n]*)\n\n$") or ""
+            ok = chunks >= 100 and last == "[DONE]"
+         else
+            _, chunks = body:gsub('data: {"chunk":', "")
+            last = body:match('data: ({[^\n]*})\n\n$') or ""
+            ok = chunks == 100 and last:find('"end":true', 1, true)
+         end
+         if status == 200 and ok then
             good = good + 1
          else
             bad = bad + 1
@@ -47,6 +66,7 @@ function init(args)
 end
 
 function request()
+   if openai_api then return wrk.format("POST", nil, headers, openai_body) end
    counter = counter + 1
    return wrk.format("POST", "/api/message", headers, prefix .. counter .. '"}')
 end

@@ -97,6 +97,19 @@ final class SSEDecoderTests: XCTestCase {
         XCTAssertThrowsError(try split.feed([0x0A]), "the failure sticks")
     }
 
+    func testLentEventsStopWhenTheHandlerSaysSo() throws {
+        var decoder = SSEDecoder()
+        var seen: [SSEEvent] = []
+        let goOn = try Array("data: a\n\ndata: b\n\ndata: c\n\n".utf8).withUnsafeBytes { bytes in
+            try decoder.feed(bytes) { event in
+                seen.append(event.event)
+                return event.text != "b"
+            }
+        }
+        XCTAssertFalse(goOn)
+        XCTAssertEqual(seen, [SSEEvent(data: "a"), SSEEvent(data: "b")])
+    }
+
     func testOverlongLineIsAProtocolError() {
         var decoder = SSEDecoder(maxLineBytes: 16)
         XCTAssertThrowsError(try decoder.feed(Array(repeating: UInt8(ascii: "x"), count: 17))) { error in

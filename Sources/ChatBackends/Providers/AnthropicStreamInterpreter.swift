@@ -15,31 +15,28 @@ struct AnthropicStreamInterpreter: UpstreamEventInterpreter {
         self.secrets = secrets
     }
 
-    mutating func interpret(_ event: SSEEvent) throws(ChatBackendError) -> [ChatEvent] {
-        let payload = try StreamPayload.decode(Event.self, from: event.data, label: label)
+    mutating func interpret(_ event: SSEEventView, _ emit: (ChatEvent) -> Void) throws(ChatBackendError) {
+        let payload = try StreamPayload.read(event.data, label: label, Event.init)
         switch payload.type ?? event.type {
         case "message_start":
-            var events: [ChatEvent] = []
-            if let model = payload.message?.model, !model.isEmpty { events.append(.model(model)) }
+            if let model = payload.message?.model, !model.isEmpty { emit(.model(model)) }
             if let usage = payload.message?.usage {
                 inputTokens = usage.totalInput
-                events.append(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: usage.output_tokens)))
+                emit(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: usage.outputTokens)))
             }
-            return events
         case "content_block_delta":
-            guard payload.delta?.type == "text_delta", let text = payload.delta?.text, !text.isEmpty else { return [] }
-            return [.delta(text)]
+            guard payload.delta?.type == "text_delta", let text = payload.delta?.text, !text.isEmpty else { return }
+            emit(.delta(text))
         case "message_delta":
-            guard let usage = payload.usage else { return [] }
-            return [.usage(ChatUsage(inputTokens: usage.totalInput ?? inputTokens, outputTokens: usage.output_tokens))]
+            guard let usage = payload.usage else { return }
+            emit(.usage(ChatUsage(inputTokens: usage.totalInput ?? inputTokens, outputTokens: usage.outputTokens)))
         case "message_stop":
             isComplete = true
-            return []
         case "error":
             throw StreamPayload.streamError(kind: payload.error?.type, status: nil, message: payload.error?.message,
                                             label: label, secrets: secrets)
         default:
-            return []  // ping, content_block_start/stop, and future event types
+            break  // ping, content_block_start/stop, and future event types
         }
     }
 
@@ -47,36 +44,65 @@ struct AnthropicStreamInterpreter: UpstreamEventInterpreter {
         throw ChatBackendError(.upstreamUnavailable, "\(label): the stream ended before message_stop")
     }
 
-    // Wire shapes; property names are the wire names.
-    private struct Event: Decodable {
+    /// The fields of an event this reads (wire names in the `case`s); others are skipped.
+    private struct Event {
         var type: String?
-        var message: Message?
-        var delta: Delta?
+        var message: (model: String?, usage: Usage?)?
+        var delta: (type: String?, text: String?)?
         var usage: Usage?
-        var error: ErrorObject?
+        var error: StreamPayload.ErrorObject?
+
+        init(_ json: inout JSONReader) throws {
+            try json.readObject { key, json in
+                switch key {
+                case "type": type = try json.readString()
+                case "message":
+                    message = try json.readObject(into: (model: nil, usage: nil)) { key, json, message in
+                        switch key {
+                        case "model": message.model = try json.readString()
+                        case "usage": message.usage = try Usage.read(&json)
+                        default: break
+                        }
+                    }
+                case "delta":
+                    delta = try json.readObject(into: (type: nil, text: nil)) { key, json, delta in
+                        switch key {
+                        case "type": delta.type = try json.readString()
+                        case "text": delta.text = try json.readString()
+                        default: break
+                        }
+                    }
+                case "usage": usage = try Usage.read(&json)
+                case "error": error = try StreamPayload.ErrorObject.read(&json)
+                default: break
+                }
+            }
+        }
     }
-    private struct Message: Decodable {
-        var model: String?
-        var usage: Usage?
-    }
-    private struct Delta: Decodable {
-        var type: String?
-        var text: String?
-    }
-    private struct Usage: Decodable {
-        var input_tokens: Int?
-        var output_tokens: Int?
-        var cache_creation_input_tokens: Int?
-        var cache_read_input_tokens: Int?
+
+    private struct Usage {
+        var inputTokens: Int?
+        var outputTokens: Int?
+        var cacheCreationInputTokens: Int?
+        var cacheReadInputTokens: Int?
 
         /// Prompt caching splits the prompt into three counts; the prompt is their sum.
         var totalInput: Int? {
-            guard let input_tokens else { return nil }
-            return input_tokens + (cache_creation_input_tokens ?? 0) + (cache_read_input_tokens ?? 0)
+            guard let inputTokens else { return nil }
+            return inputTokens + (cacheCreationInputTokens ?? 0) + (cacheReadInputTokens ?? 0)
         }
-    }
-    private struct ErrorObject: Decodable {
-        var type: String?
-        var message: String?
+
+        /// The object, or `nil` for `null`.
+        static func read(_ json: inout JSONReader) throws -> Usage? {
+            try json.readObject(into: Usage()) { key, json, usage in
+                switch key {
+                case "input_tokens": usage.inputTokens = try json.readInt()
+                case "output_tokens": usage.outputTokens = try json.readInt()
+                case "cache_creation_input_tokens": usage.cacheCreationInputTokens = try json.readInt()
+                case "cache_read_input_tokens": usage.cacheReadInputTokens = try json.readInt()
+                default: break
+                }
+            }
+        }
     }
 }

@@ -22,28 +22,25 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
         self.secrets = secrets
     }
 
-    mutating func interpret(_ event: SSEEvent) throws(ChatBackendError) -> [ChatEvent] {
-        let response = try StreamPayload.decode(Response.self, from: event.data, label: label)
+    mutating func interpret(_ event: SSEEventView, _ emit: (ChatEvent) -> Void) throws(ChatBackendError) {
+        let response = try StreamPayload.read(event.data, label: label, Response.init)
         if let error = response.error {
-            throw StreamPayload.streamError(kind: error.status, status: error.code, message: error.message,
+            throw StreamPayload.streamError(kind: error.status, status: error.code.flatMap { Int($0) }, message: error.message,
                                             label: label, secrets: secrets)
         }
-        if let reason = response.promptFeedback?.blockReason {
+        if let reason = response.blockReason {
             throw ChatBackendError(.upstreamProtocol, "\(label): the prompt was blocked (\(reason))")
         }
 
-        var events: [ChatEvent] = []
+        var events: [ChatEvent] = []  // emitted at the end: a blocked reply throws instead
         if let model = response.modelVersion, !model.isEmpty, model != reportedModel {
             reportedModel = model
             events.append(.model(model))
         }
-        if let candidate = response.candidates?.first {
-            // Thought summaries (`thought: true`) are the model's reasoning, not its reply.
-            for part in candidate.content?.parts ?? [] where part.thought != true {
-                if let text = part.text, !text.isEmpty {
-                    sawText = true
-                    events.append(.delta(text))
-                }
+        if let candidate = response.firstCandidate {
+            for text in candidate.texts where !text.isEmpty {
+                sawText = true
+                events.append(.delta(text))
             }
             if let reason = candidate.finishReason {
                 sawFinishReason = true
@@ -53,14 +50,13 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
             }
         }
         // Every response repeats the running totals; report them only when they change.
-        if let metadata = response.usageMetadata {
-            let usage = ChatUsage(inputTokens: metadata.promptTokenCount, outputTokens: metadata.candidatesTokenCount)
+        if let usage = response.usage {
             if usage != reportedUsage {
                 reportedUsage = usage
                 events.append(.usage(usage))
             }
         }
-        return events
+        events.forEach(emit)
     }
 
     func finishWithoutCompletion() throws(ChatBackendError) {
@@ -69,35 +65,62 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
         }
     }
 
-    // Wire shapes; property names are the wire names.
-    private struct Response: Decodable {
-        var candidates: [Candidate]?
-        var usageMetadata: UsageMetadata?
+    /// The fields of a response this reads (wire names in the `case`s); others are skipped.
+    private struct Response {
+        var firstCandidate: Candidate?
+        /// `usageMetadata`: `promptTokenCount` and `candidatesTokenCount`.
+        var usage: ChatUsage?
         var modelVersion: String?
-        var promptFeedback: PromptFeedback?
-        var error: ErrorObject?
-    }
-    private struct Candidate: Decodable {
-        var content: Content?
-        var finishReason: String?
-    }
-    private struct Content: Decodable {
-        var parts: [Part]?
-    }
-    private struct Part: Decodable {
-        var text: String?
-        var thought: Bool?
-    }
-    private struct UsageMetadata: Decodable {
-        var promptTokenCount: Int?
-        var candidatesTokenCount: Int?
-    }
-    private struct PromptFeedback: Decodable {
+        /// `promptFeedback.blockReason`.
         var blockReason: String?
+        var error: StreamPayload.ErrorObject?
+
+        init(_ json: inout JSONReader) throws {
+            try json.readObject { key, json in
+                switch key {
+                case "candidates": firstCandidate = try json.readFirstElement(Candidate.init)
+                case "usageMetadata": usage = try StreamPayload.usage(&json, input: "promptTokenCount", output: "candidatesTokenCount")
+                case "modelVersion": modelVersion = try json.readString()
+                case "promptFeedback":
+                    try json.readObject { key, json in
+                        if key == "blockReason" { blockReason = try json.readString() }
+                    }
+                case "error": error = try StreamPayload.ErrorObject.read(&json)
+                default: break
+                }
+            }
+        }
     }
-    private struct ErrorObject: Decodable {
-        var code: Int?
-        var message: String?
-        var status: String?
+
+    private struct Candidate {
+        /// The texts of `content.parts`, in order, without thought summaries
+        /// (`thought: true`: the model's reasoning, not its reply).
+        var texts: [String] = []
+        var finishReason: String?
+
+        init(_ json: inout JSONReader) throws {
+            try json.readObject { key, json in
+                switch key {
+                case "content":
+                    try json.readObject { key, json in
+                        guard key == "parts" else { return }
+                        try json.readArray { json in
+                            var text: String?
+                            var thought: Bool?
+                            try json.readObject { key, json in
+                                switch key {
+                                case "text": text = try json.readString()
+                                case "thought": thought = try json.readBool()
+                                default: break
+                                }
+                            }
+                            if let text, thought != true { texts.append(text) }
+                        }
+                    }
+                case "finishReason": finishReason = try json.readString()
+                default: break
+                }
+            }
+        }
     }
 }

@@ -20,12 +20,18 @@ public struct OpenAIBackend: ChatBackend {
     public let systemPrompt: String?
     /// Limits for each call.
     public let timeouts: UpstreamTimeouts
+    /// The endpoint and the trimmed key, worked out once: per call they cost Foundation
+    /// URL parsing and trimming.
+    private let endpoint: Result<URL, ChatBackendError>
+    private let key: String?
 
     /// Creates the backend.
     public init(settings: ProviderSettings, systemPrompt: String? = nil, timeouts: UpstreamTimeouts = UpstreamTimeouts()) {
         self.settings = settings
         self.systemPrompt = systemPrompt
         self.timeouts = timeouts
+        self.endpoint = Result { () throws(ChatBackendError) in try settings.endpoint("/chat/completions", label: "openai") }
+        self.key = settings.trimmedKey
     }
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
@@ -38,29 +44,32 @@ public struct OpenAIBackend: ChatBackend {
     /// The HTTP request for `request`: POST {base}/chat/completions, bearer key when set.
     func makeCall(_ request: ChatRequest) throws(ChatBackendError) -> RemoteCall {
         let prompt = ProviderPrompt(request, defaultSystem: systemPrompt, dropEmptyTurns: false)
-        var messages = prompt.turns.map { Body.Message(role: $0.role.rawValue, content: $0.content) }
-        if let system = prompt.system { messages.insert(Body.Message(role: "system", content: system), at: 0) }
-        let body = Body(model: settings.model, messages: messages, stream: true, stream_options: .init(include_usage: true))
+        var messages = prompt.turns.map { (role: $0.role.rawValue, content: $0.content) }
+        if let system = prompt.system { messages.insert((role: "system", content: system), at: 0) }
 
         var headers: [String: String] = [:]
-        if let key = settings.trimmedKey { headers["Authorization"] = "Bearer \(key)" }
-        return RemoteCall(label: name, url: try settings.endpoint("/chat/completions", label: name),
-                          json: try StreamPayload.encode(body), headers: headers,
-                          timeouts: timeouts, secrets: settings.trimmedKey.map { [$0] } ?? [])
+        if let key { headers["Authorization"] = "Bearer \(key)" }
+        return RemoteCall(label: name, url: try endpoint.get(),
+                          json: Self.body(model: settings.model, messages: messages), headers: headers,
+                          timeouts: timeouts, secrets: key.map { [$0] } ?? [])
     }
 
-    /// The request body; property names are the wire names.
-    private struct Body: Encodable {
-        struct Message: Encodable {
-            var role: String
-            var content: String
+    /// The request body: `model`, `messages`, `stream: true` and `stream_options.include_usage`.
+    /// Written directly: through `JSONEncoder` it was ~2% of a proxied stream.
+    static func body(model: String, messages: [(role: String, content: String)]) -> Data {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + messages.reduce(model.utf8.count) { $0 + $1.content.utf8.count + 32 })
+        out.append(contentsOf: #"{"model":"#.utf8)
+        JSONBytes.appendString(model, to: &out)
+        out.append(contentsOf: #","messages":["#.utf8)
+        for (index, message) in messages.enumerated() {
+            out.append(contentsOf: (index == 0 ? #"{"role":"# : #",{"role":"#).utf8)
+            JSONBytes.appendString(message.role, to: &out)
+            out.append(contentsOf: #","content":"#.utf8)
+            JSONBytes.appendString(message.content, to: &out)
+            out.append(UInt8(ascii: "}"))
         }
-        struct StreamOptions: Encodable {
-            var include_usage: Bool
-        }
-        var model: String
-        var messages: [Message]
-        var stream: Bool
-        var stream_options: StreamOptions
+        out.append(contentsOf: #"],"stream":true,"stream_options":{"include_usage":true}}"#.utf8)
+        return Data(out)
     }
 }

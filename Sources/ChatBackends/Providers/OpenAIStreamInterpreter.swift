@@ -1,5 +1,3 @@
-import Foundation
-
 /// Reads OpenAI's `chat.completion.chunk` stream.
 ///
 /// Each event is a chunk with `model`, `choices[0].delta.content` and, at the end when
@@ -17,32 +15,30 @@ struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
         self.secrets = secrets
     }
 
-    mutating func interpret(_ event: SSEEvent) throws(ChatBackendError) -> [ChatEvent] {
-        // Trimmed natively: Foundation's `trimmingCharacters` goes through UTF-16 and was
-        // the largest single cost of a proxied stream. JSON ignores the spaces anyway.
+    mutating func interpret(_ event: SSEEventView, _ emit: (ChatEvent) -> Void) throws(ChatBackendError) {
+        // Looked for in the bytes: the first word, whatever spaces surround it.
         let data = event.data
-        if data.utf8.count < 16, data.trimmingPrefix(while: \.isWhitespace).prefix(while: { !$0.isWhitespace }) == "[DONE]" {
+        if data.count < 16, data.drop(while: JSONBytes.isWhitespace).prefix(while: { !JSONBytes.isWhitespace($0) })
+            .elementsEqual("[DONE]".utf8) {
             isComplete = true
-            return []
+            return
         }
-        let chunk = try StreamPayload.decode(Chunk.self, from: data, label: label)
+        let chunk = try StreamPayload.read(data, label: label, Chunk.init)
         if let error = chunk.error {
-            throw StreamPayload.streamError(kind: error.type ?? error.code?.text, status: error.code?.status,
+            throw StreamPayload.streamError(kind: error.type ?? error.code, status: error.code.flatMap { Int($0) },
                                             message: error.message, label: label, secrets: secrets)
         }
-        var events: [ChatEvent] = []
         if let model = chunk.model, !model.isEmpty, model != reportedModel {
             reportedModel = model
-            events.append(.model(model))
+            emit(.model(model))
         }
-        if let choice = chunk.choices?.first {
-            if let content = choice.delta?.content, !content.isEmpty { events.append(.delta(content)) }
-            if choice.finish_reason != nil { sawFinishReason = true }
+        if let choice = chunk.firstChoice {
+            if let content = choice.content, !content.isEmpty { emit(.delta(content)) }
+            if choice.finishReason != nil { sawFinishReason = true }
         }
         if let usage = chunk.usage {
-            events.append(.usage(ChatUsage(inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens)))
+            emit(.usage(usage))
         }
-        return events
     }
 
     /// Some compatible servers close without `[DONE]`; that is fine once a choice has
@@ -53,27 +49,41 @@ struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
         }
     }
 
-    // Wire shapes; property names are the wire names.
-    private struct Chunk: Decodable {
+    /// The fields of a chunk this reads (wire names in the `case`s); others are skipped.
+    private struct Chunk {
         var model: String?
-        var choices: [Choice]?
-        var usage: Usage?
-        var error: ErrorObject?
+        var firstChoice: Choice?
+        var usage: ChatUsage?
+        var error: StreamPayload.ErrorObject?
+
+        init(_ json: inout JSONReader) throws {
+            try json.readObject { key, json in
+                switch key {
+                case "model": model = try json.readString()
+                case "choices": firstChoice = try json.readFirstElement(Choice.init)
+                case "usage": usage = try StreamPayload.usage(&json, input: "prompt_tokens", output: "completion_tokens")
+                case "error": error = try StreamPayload.ErrorObject.read(&json)
+                default: break
+                }
+            }
+        }
     }
-    private struct Choice: Decodable {
-        var delta: Delta?
-        var finish_reason: String?
-    }
-    private struct Delta: Decodable {
+
+    private struct Choice {
         var content: String?
-    }
-    private struct Usage: Decodable {
-        var prompt_tokens: Int?
-        var completion_tokens: Int?
-    }
-    private struct ErrorObject: Decodable {
-        var message: String?
-        var type: String?
-        var code: LooseString?
+        var finishReason: String?
+
+        init(_ json: inout JSONReader) throws {
+            try json.readObject { key, json in
+                switch key {
+                case "delta":
+                    try json.readObject { key, json in
+                        if key == "content" { content = try json.readString() }
+                    }
+                case "finish_reason": finishReason = try json.readString()
+                default: break
+                }
+            }
+        }
     }
 }

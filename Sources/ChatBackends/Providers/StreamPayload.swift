@@ -2,13 +2,22 @@ import Foundation
 
 /// Decoding and error mapping shared by the providers' stream interpreters.
 enum StreamPayload {
-    /// `data` decoded as `T`, or an `upstream_protocol` error quoting the start of it.
-    static func decode<T: Decodable>(_ type: T.Type, from data: String, label: String) throws(ChatBackendError) -> T {
+    /// `data` read by `read` (see `JSONReader`), or an `upstream_protocol` error quoting
+    /// the start of it when it is not JSON or not of the shape `read` expects.
+    static func read<T>(_ data: UnsafeRawBufferPointer, label: String,
+                        _ read: (inout JSONReader) throws -> T) throws(ChatBackendError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(data.utf8))
+            return try JSONReader.read(data, read)
         } catch {
-            let excerpt = data.count > 120 ? data.prefix(120) + "…" : data
-            throw ChatBackendError(.upstreamProtocol, "\(label): unreadable stream event: \(excerpt)")
+            // Text decoding repairs invalid UTF-8 (U+FFFD), which the reader refuses in
+            // bytes; an event that reads once repaired is taken, as it always was.
+            let text = String(decoding: data, as: UTF8.self)
+            do {
+                return try JSONReader.read(text, read)
+            } catch {
+                let excerpt = text.count > 120 ? text.prefix(120) + "…" : Substring(text)
+                throw ChatBackendError(.upstreamProtocol, "\(label): unreadable stream event: \(excerpt)")
+            }
         }
     }
 
@@ -54,20 +63,36 @@ enum StreamPayload {
     }
 }
 
-/// A JSON value that may be a string or a number (error `code` fields are either,
-/// depending on the server), kept as text.
-struct LooseString: Decodable, Equatable {
-    var text: String
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let string = try? container.decode(String.self) {
-            text = string
-        } else {
-            text = String(try container.decode(Int.self))  // anything else is a real decoding error
+extension StreamPayload {
+    /// A usage object's two counts, named `input` and `output` on the wire; `nil` for `null`.
+    static func usage(_ json: inout JSONReader, input: String, output: String) throws -> ChatUsage? {
+        try json.readObject(into: ChatUsage()) { key, json, usage in
+            if key == input { usage.inputTokens = try json.readInt() }
+            if key == output { usage.outputTokens = try json.readInt() }
         }
     }
 
-    /// The value as an HTTP-like status when it is one.
-    var status: Int? { Int(text) }
+    /// An error object inside a stream, with the fields any provider uses: OpenAI
+    /// `message`, `type`, `code`; Anthropic `type`, `message`; Gemini `code`, `message`,
+    /// `status`.
+    struct ErrorObject {
+        var message: String?
+        var type: String?
+        var status: String?
+        /// A string or a number depending on the server, kept as text.
+        var code: String?
+
+        /// The object, or `nil` for `null`.
+        static func read(_ json: inout JSONReader) throws -> ErrorObject? {
+            try json.readObject(into: ErrorObject()) { key, json, object in
+                switch key {
+                case "message": object.message = try json.readString()
+                case "type": object.type = try json.readString()
+                case "status": object.status = try json.readString()
+                case "code": object.code = try json.peek() == .string ? json.readString() : json.readInt().map(String.init)
+                default: break
+                }
+            }
+        }
+    }
 }

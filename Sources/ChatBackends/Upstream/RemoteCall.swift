@@ -8,9 +8,9 @@ import FoundationNetworking
 /// Each remote backend has one; `RemoteCall` handles everything they share (HTTP,
 /// status mapping, SSE framing, timeouts), so an interpreter is only the wire format.
 protocol UpstreamEventInterpreter {
-    /// The chat events in one server-sent event. Throws `ChatBackendError` when the
-    /// event reports an error.
-    mutating func interpret(_ event: SSEEvent) throws(ChatBackendError) -> [ChatEvent]
+    /// Hands the chat events in one server-sent event to `emit`. Throws
+    /// `ChatBackendError` when the event reports an error (having emitted nothing).
+    mutating func interpret(_ event: SSEEventView, _ emit: (ChatEvent) -> Void) throws(ChatBackendError)
     /// Whether the stream announced its own end (OpenAI `[DONE]`, Anthropic
     /// `message_stop`); the call then returns without waiting for the connection to close.
     var isComplete: Bool { get }
@@ -75,11 +75,15 @@ struct RemoteCall: Sendable {
                     mode = .collect(status: status)
                 }
             case (.body(let data), .events):
-                // Through the raw bytes: iterating `Data` itself costs a call per byte.
-                for event in try data.withUnsafeBytes({ try decoder.feed($0) }) {
-                    for chatEvent in try interpreter.interpret(event) { yield(chatEvent) }
-                    if interpreter.isComplete { return }
+                // Each event is read where it lies in the decoder's buffer: no copy, no
+                // String of it, no array of events.
+                let goOn = try data.withUnsafeBytes { bytes in
+                    try decoder.feed(bytes) { event throws(ChatBackendError) in
+                        try interpreter.interpret(event, yield)
+                        return !interpreter.isComplete
+                    }
                 }
+                if !goOn { return }
             case (.body(let data), .collect):
                 collected += data.prefix(Self.maxErrorBody - collected.count)
                 if collected.count >= Self.maxErrorBody { break reading }
@@ -94,11 +98,11 @@ struct RemoteCall: Sendable {
         case .collect:
             throw unexpectedJSON(collected)
         case .events:
-            for event in try decoder.finish() {
-                for chatEvent in try interpreter.interpret(event) { yield(chatEvent) }
-                if interpreter.isComplete { return }
+            try decoder.finish { event throws(ChatBackendError) in
+                try interpreter.interpret(event, yield)
+                return !interpreter.isComplete
             }
-            try interpreter.finishWithoutCompletion()
+            if !interpreter.isComplete { try interpreter.finishWithoutCompletion() }
         }
     }
 

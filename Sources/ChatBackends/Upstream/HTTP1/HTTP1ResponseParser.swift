@@ -170,12 +170,12 @@ struct HTTP1ResponseParser {
         if requestWasHead || head.status == 204 || head.status == 304 {
             state = .complete
         } else if let transferEncoding {
-            let last = transferEncoding.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let last = transferEncoding.split(separator: ",").last.map { Self.trimmingOWS($0).lowercased() }
             state = last == "chunked" ? .chunkSize : .untilClose
             // Both framings at once is the shape of request smuggling: read this one, reuse nothing.
             if contentLength != nil || state != .chunkSize { keepAlive = false }
         } else if let contentLength {
-            let values = Set(contentLength.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let values = Set(contentLength.split(separator: ",").map { String(Self.trimmingOWS($0)) })
             guard values.count == 1, let text = values.first, !text.isEmpty, text.count <= 18,
                   text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let length = Int(text) else {
                 throw Failure("invalid Content-Length \"\(contentLength.prefix(40))\"")
@@ -209,12 +209,21 @@ struct HTTP1ResponseParser {
                 throw Failure("bad header line \"\(String(decoding: line.prefix(60), as: UTF8.self))\"")
             }
             let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let value = String(Self.trimmingOWS(Substring(decoding: line[(colon + 1)...], as: UTF8.self)))
             headers[name] = headers[name].map { $0 + ", " + value } ?? value
         }
-        let tokens = Set((headers["connection"] ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let tokens = Set((headers["connection"] ?? "").lowercased().split(separator: ",").map { String(Self.trimmingOWS($0)) })
         keepAlive = parts[0] == "HTTP/1.1" ? !tokens.contains("close") : tokens.contains("keep-alive")
         return Head(status: status, headers: headers)
+    }
+
+    /// `text` without the spaces and tabs around it (RFC 9110 §5.6.3 optional
+    /// whitespace); natively, where Foundation's trimming goes through UTF-16.
+    private static func trimmingOWS(_ text: Substring) -> Substring {
+        var text = text
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return text
     }
 
     /// Whether `head`, which ends with LF, ends with an empty line (LF LF or LF CR LF).
