@@ -7,8 +7,9 @@ import Synchronization
 /// conversation at a time, which keeps its history a clean alternation of turns.
 ///
 /// Recency is a queue of (id, stamp) appended on every use; an entry whose stamp is no
-/// longer the conversation's is stale and skipped. Eviction and expiry pop from the
-/// front, so both cost O(1) amortised, however many conversations there are.
+/// longer the conversation's is stale and skipped, and so is a busy conversation's (it
+/// rejoins when its reply ends). Eviction and expiry pop from the front, so both cost O(1)
+/// amortised, however many conversations there are or are streaming.
 final class ConversationStore: Sendable {
     typealias Limits = ConversationLimits
 
@@ -174,11 +175,14 @@ final class ConversationStore: Sendable {
         }
     }
 
-    /// The least recently used live entry, skipping stale ones; nil when none is left.
+    /// The least recently used idle conversation, dropping stale entries and busy ones on
+    /// the way (a busy conversation is in use: it rejoins the queue when its reply ends,
+    /// as `finish` touches it); nil when none is left. Each entry is dropped once, so
+    /// this is O(1) amortised however many conversations are streaming.
     private static func oldest(_ state: inout State) -> (id: String, conversation: Conversation)? {
         while state.recencyHead < state.recency.count {
             let entry = state.recency[state.recencyHead]
-            if let conversation = state.conversations[entry.id], conversation.stamp == entry.stamp {
+            if let conversation = state.conversations[entry.id], conversation.stamp == entry.stamp, !conversation.busy {
                 return (entry.id, conversation)
             }
             state.recencyHead += 1
@@ -188,28 +192,19 @@ final class ConversationStore: Sendable {
 
     /// Forgets conversations idle longer than `expiry`, oldest first.
     private static func expire(_ state: inout State, now: ContinuousClock.Instant, after expiry: Duration) {
-        while let (id, conversation) = oldest(&state), !conversation.busy, now - conversation.lastUsed > expiry {
+        while let (id, conversation) = oldest(&state), now - conversation.lastUsed > expiry {
             state.forget(id)
             state.recencyHead += 1
         }
     }
 
-    /// Forgets the least recently used conversation that is not streaming (busy ones are
-    /// in use, so they count as just used); false when there was none to forget.
+    /// Forgets the least recently used conversation that is not streaming; false when
+    /// every one is.
     @discardableResult
     private static func evictOldest(_ state: inout State) -> Bool {
-        var looked = 0
-        let limit = state.recency.count - state.recencyHead
-        while looked < limit, let (id, conversation) = oldest(&state) {
-            state.recencyHead += 1
-            looked += 1
-            if conversation.busy {
-                touch(id, in: &state)
-            } else {
-                state.forget(id)
-                return true
-            }
-        }
-        return false
+        guard let (id, _) = oldest(&state) else { return false }
+        state.forget(id)
+        state.recencyHead += 1
+        return true
     }
 }

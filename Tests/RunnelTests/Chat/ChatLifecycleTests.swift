@@ -183,3 +183,21 @@ final class ConversationMemoryTests: XCTestCase {
         XCTAssertLessThanOrEqual(app.conversations.totalBytes, 1 << 19)
     }
 }
+
+extension ConversationMemoryTests {
+    /// With every conversation streaming, a new one costs O(1): busy conversations leave
+    /// the eviction queue instead of being walked on every request (it was quadratic).
+    func testManyBusyConversationsAreNotWalkedOnEveryBegin() {
+        var limits = ConversationLimits()
+        limits.maxConversations = 10
+        let store = ConversationStore(limits: limits)
+        var tickets: [ConversationStore.Ticket] = []
+        for index in 0..<20_000 { tickets.append(store.begin("busy\(index)").ticket!) }
+        XCTAssertEqual(store.count, 20_000, "busy conversations are never evicted")
+        for ticket in tickets { store.finish(ticket, user: "u", reply: "r", interrupted: false) }
+        store.finish(store.begin("new").ticket!, user: "u", reply: "r", interrupted: false)
+        XCTAssertLessThanOrEqual(store.count, 20_001)
+        XCTAssertFalse(store.turns(of: "new").isEmpty)
+        XCTAssertTrue(store.turns(of: "busy0").isEmpty, "once idle, the least recently used went first")
+    }
+}
