@@ -96,14 +96,7 @@ public struct AccessLogEntry: Sendable {
     public var fields: [Field] = []
 
     /// One named value the handler adds to the entry.
-    public struct Field: Sendable, Equatable {
-        public let name: String
-        public let value: String
-        public init(_ name: String, _ value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
+    public typealias Field = (name: String, value: String)
 
     public init(method: String, target: String, status: Int, bytes: Int, duration: Duration, peer: String? = nil, fields: [Field] = []) {
         self.method = method

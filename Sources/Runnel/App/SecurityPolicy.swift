@@ -38,7 +38,7 @@ struct SecurityPolicy: HTTPHandler {
         response.headers["X-Request-Id"] = identity.requestID
         let routeFields = response.logFields
         response.logFields = {
-            [AccessLogEntry.Field("request_id", identity.requestID), AccessLogEntry.Field("client", identity.client)] + (routeFields?() ?? [])
+            [("request_id", identity.requestID), ("client", identity.client)] + (routeFields?() ?? [])
         }
         return response
     }

@@ -37,7 +37,7 @@ struct ReplyAPI: Sendable {
         ]) { writer in
             try await reader.stream(to: writer)
         }
-        response.logFields = { [AccessLogEntry.Field("backend", reply.backendName), AccessLogEntry.Field("outcome", reply.state.rawValue)] }
+        response.logFields = { [("backend", reply.backendName), ("outcome", reply.state.rawValue)] }
         return response
     }
 

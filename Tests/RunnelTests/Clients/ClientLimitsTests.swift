@@ -84,36 +84,41 @@ final class ClientLimitsTests: XCTestCase {
         return port
     }
 
-    /// Starts a reply that never ends on its own (mock `/hang`) from `source`; the open
-    /// connection keeps it going.
-    private func hang(_ port: Int, from source: String, forwardedFor: String? = nil) throws -> TestClient {
-        let client = try TestClient(port: port, sourceAddress: source)
-        var headers = bearer
-        if let forwardedFor { headers["X-Forwarded-For"] = forwardedFor }
-        try client.postMessage(["message": "/hang"], headers: headers)
-        XCTAssertEqual(try client.readResponse(bodyless: true).status, 200)
-        return client
-    }
-
-    /// Asks for a `/hang` reply; the answer's head, and its body unless it is the stream
-    /// (which ends, with the connection, when this returns).
-    private func post(_ port: Int, from source: String, forwardedFor: String? = nil) throws -> TestResponse {
+    /// Asks for a `/hang` reply (mock: it never ends on its own) from `source`: the
+    /// connection, which keeps the reply going while open, and the answer's head, with
+    /// its body unless it is the stream.
+    private func ask(_ port: Int, from source: String, forwardedFor: String?) throws -> (TestClient, TestResponse) {
         let client = try TestClient(port: port, sourceAddress: source)
         var headers = bearer
         if let forwardedFor { headers["X-Forwarded-For"] = forwardedFor }
         try client.postMessage(["message": "/hang"], headers: headers)
         var response = try client.readResponse(bodyless: true)
         if response.status != 200 { response.body = try client.readBody(of: response) }
-        return response
+        return (client, response)
+    }
+
+    /// A reply held open by the returned connection.
+    private func hang(_ port: Int, from source: String, forwardedFor: String? = nil) throws -> TestClient {
+        let (client, response) = try ask(port, from: source, forwardedFor: forwardedFor)
+        XCTAssertEqual(response.status, 200)
+        return client
+    }
+
+    /// The answer only: a reply it started ends with its connection, when this returns.
+    private func post(_ port: Int, from source: String, forwardedFor: String? = nil) throws -> TestResponse {
+        try ask(port, from: source, forwardedFor: forwardedFor).1
+    }
+
+    private func assertRefused(_ response: TestResponse, _ status: Int, _ code: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(response.status, status, file: file, line: line)
+        XCTAssertEqual(response.errorCode, code, response.text, file: file, line: line)
+        XCTAssertEqual(response.header("Retry-After"), String(ClientLimits.busyRetryAfterSeconds), file: file, line: line)
     }
 
     func testASecondReplyFromTheSameClientIs429UntilTheFirstEnds() throws {
         let port = try startLimited { $0.maxRepliesPerClient = 1 }
         let first = try hang(port, from: "127.0.0.3")
-        let refused = try post(port, from: "127.0.0.3")
-        XCTAssertEqual(refused.status, 429)
-        XCTAssertEqual(refused.errorCode, "too_many_replies")
-        XCTAssertEqual(refused.header("Retry-After"), String(ClientLimits.busyRetryAfterSeconds))
+        assertRefused(try post(port, from: "127.0.0.3"), 429, "too_many_replies")
         _ = try hang(port, from: "127.0.0.4")  // another client is not held back
 
         first.abort()  // the plain reply ends with its reader: its slot is free again
@@ -126,10 +131,7 @@ final class ClientLimitsTests: XCTestCase {
     func testTheServerCapIs503() throws {
         let port = try startLimited { $0.maxReplies = 1 }
         let held = try hang(port, from: "127.0.0.3")
-        let refused = try post(port, from: "127.0.0.5")
-        XCTAssertEqual(refused.status, 503)
-        XCTAssertEqual(refused.errorCode, "server_busy")
-        XCTAssertNotNil(refused.header("Retry-After"))
+        assertRefused(try post(port, from: "127.0.0.5"), 503, "server_busy")
         withExtendedLifetime(held) {}
     }
 

@@ -7,7 +7,7 @@ final class AccessLogLineTests: XCTestCase {
     private let entry = AccessLogEntry(
         method: "GET", target: "/x\u{1B}[31mred\u{9B}2J\\?token=secret-value&b=\u{7}", status: 200, bytes: 12, duration: .milliseconds(3),
         peer: "127.0.0.1",
-        fields: [.init("request_id", "abc"), .init("client", "198.51.100.1"), .init("backend", "mock"), .init("outcome", "completed\u{1B}]0;t\u{7}")])
+        fields: [("request_id", "abc"), ("client", "198.51.100.1"), ("backend", "mock"), ("outcome", "completed\u{1B}]0;t\u{7}")])
 
     func testNoControlCharacterOrEscapeSequenceReachesTheTerminal() {
         for line in [AccessLogLine.text(entry), AccessLogLine.json(entry)] {
