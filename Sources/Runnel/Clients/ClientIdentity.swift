@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPServer
 
 /// Who a request is from, and its id (README "Deploying"). A client is the socket's
@@ -26,7 +27,7 @@ struct ClientIdentity: Sendable, Equatable {
             client = forwardedClient(peer: peer, header: request.headers.values("X-Forwarded-For"), trustedProxies: trustedProxies).description
             requestID = request.headers["X-Request-Id"].flatMap { isWellFormedRequestID($0) ? $0 : nil }
         }
-        return ClientIdentity(client: client, requestID: requestID ?? ReplyID.make(), viaProxy: viaProxy)
+        return ClientIdentity(client: client, requestID: requestID ?? RequestIDs.next(), viaProxy: viaProxy)
     }
 
     /// The first address from the right of `X-Forwarded-For` (every field, in order) that
@@ -50,5 +51,19 @@ struct ClientIdentity: Sendable, Equatable {
         (1...maxRequestIDLength).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
             (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "._-".utf8.contains(byte)
         }
+    }
+}
+
+/// Request ids made here: 64 random bits drawn once per process, then a counter, as 32
+/// hex digits. Unique without a system call per request (they name, they do not guard).
+enum RequestIDs {
+    private static let prefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return ReplyID.hex(generator.next())
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        prefix + ReplyID.hex(counter.add(1, ordering: .relaxed).newValue)
     }
 }
