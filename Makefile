@@ -32,8 +32,8 @@ deps: ## check the toolchain and zlib (installs Debian packages as root)
 VENV := .build/venv
 PY := $(VENV)/bin/python
 
-deps-test: deps $(VENV)/.selenium ## what the tests need: chromium, chromedriver, node, selenium in .build/venv
-	$(call need_deb,chromium chromium-driver)
+deps-test: deps $(VENV)/.selenium $(VENV)/.prometheus ## what the tests need: chromium, chromedriver, node, nginx-light, selenium and prometheus_client in .build/venv
+	$(call need_deb,chromium chromium-driver nginx-light)
 	@command -v node >/dev/null || { echo "make: node not found: apt-get install nodejs"; exit 1; }
 
 $(VENV)/bin/python:
@@ -42,6 +42,11 @@ $(VENV)/bin/python:
 $(VENV)/.selenium: $(VENV)/bin/python
 	@echo "make: installing selenium (PyPI) into $(VENV) for the browser tests"
 	@$(PY) -m pip install -q selenium >/dev/null && touch $@
+
+# /metrics is checked with the Prometheus client's own parser (MetricsTests).
+$(VENV)/.prometheus: $(VENV)/bin/python
+	@echo "make: installing prometheus_client (PyPI) into $(VENV) for the metrics test"
+	@$(PY) -m pip install -q prometheus_client >/dev/null && touch $@
 
 deps-bench: deps ## what make bench needs: wrk, nginx-light, hyperfine
 	$(call need_deb,wrk nginx-light hyperfine libcurl4-openssl-dev)

@@ -37,6 +37,17 @@ struct CommandLineOptions {
         Option(flag: "--cors", value: "ORIGIN", help: "let ORIGIN call the API (repeatable)") { $0.corsOrigins.append($1) },
         Option(flag: "--allowed-host", value: "H", help: "accept Host H besides loopback names (repeatable)") { $0.allowedHosts.append($1.lowercased()) },
         Option(flag: "--quiet", value: nil, help: "no access log") { c, _ in c.quiet = true },
+        Option(flag: "--log-format", value: "F", help: "access log: text (default) or json, one object per line") {
+            guard let format = LogFormat(rawValue: $1) else { throw Failure(description: "--log-format takes text or json, not '\($1)'") }
+            $0.logFormat = format
+        },
+        Option(flag: "--access-token", value: "T", help: "token a public server asks for (default: made at start, printed)") { $0.accessToken = $1 },
+        Option(flag: "--trusted-proxy", value: "CIDR", help: "believe X-Forwarded-For from these peers (repeatable)") {
+            do { $0.trustedProxies.append(try CIDR(parsing: $1)) } catch { throw Failure(description: "--trusted-proxy: \(error)") }
+        },
+        Option(flag: "--max-replies-per-client", value: "N", help: "replies one client streams at once (default 4; 429 past it)") { $0.limits.maxRepliesPerClient = try integer($1, "--max-replies-per-client", 1...10_000); $0.limits.enforced = true },
+        Option(flag: "--requests-per-minute", value: "N", help: "POST /api/* per client and minute (default 60; 429 past it)") { $0.limits.requestsPerMinute = try integer($1, "--requests-per-minute", 1...1_000_000); $0.limits.enforced = true },
+        Option(flag: "--max-replies", value: "N", help: "replies streaming at once on the server (default 256; 503 past it)") { $0.limits.maxReplies = try integer($1, "--max-replies", 1...1_000_000); $0.limits.enforced = true },
         Option(flag: "--heartbeat-seconds", value: "S", help: "ping silent streams every S seconds (default 15)") { $0.heartbeat = .seconds(try integer($1, "--heartbeat-seconds", 1...3600)) },
         Option(flag: "--mock-ttft-ms", value: "MS", help: "mock: time to first token (default 300)") { $0.mockFirstTokenMs = try integer($1, "--mock-ttft-ms", 0...60_000) },
         Option(flag: "--mock-delay-ms", value: "MS", help: "mock: time between tokens (default 25)") { $0.mockTokenDelayMs = try integer($1, "--mock-delay-ms", 0...60_000) },

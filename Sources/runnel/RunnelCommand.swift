@@ -28,7 +28,10 @@ enum RunnelCommand {
         } catch {
             terminal.fail("\(error)")
         }
-        if !configuration.quiet { configuration.server.accessLog = { terminal.accessLine($0) } }
+        if !configuration.quiet {
+            let format = configuration.logFormat
+            configuration.server.accessLog = { terminal.accessLine($0, format: format) }
+        }
 
         let openFiles = OpenFileLimit.raiseToHardLimit()
         if openFiles < configuration.server.maxConnections + 64 {

@@ -18,13 +18,19 @@ struct Terminal: Sendable {
             ? "dev (files from \(app.configuration.root), hot reload \(app.configuration.hotReload ? "on" : "off"))"
             : "embedded"
         let others = app.backendNames.dropFirst()
+        var access = ""
+        if let token = app.accessToken {
+            access = token.isGenerated
+                ? "\n     Login:    \(paint(loginURL(app: app, token: token), "36"))  (a token made at start: pass --access-token to keep one)"
+                : "\n     Access:   token required (--access-token); log in at \(url)?token=…"
+        }
         print("""
 
           \(paint("runnel \(RunnelApp.version)", "1;36"))  ready in \(String(format: "%.1f", milliseconds)) ms
 
           ➜  Local:    \(paint(url, "36"))
              Mode:     \(mode)
-             Backend:  \(app.configuration.backend)\(others.isEmpty ? "" : "  (also: \(others.joined(separator: ", ")))")
+             Backend:  \(app.configuration.backend)\(others.isEmpty ? "" : "  (also: \(others.joined(separator: ", ")))")\(access)
 
         runnel: listening on \(url)
         """)
@@ -41,10 +47,20 @@ struct Terminal: Sendable {
         exit(1)
     }
 
-    func accessLine(_ entry: AccessLogEntry) {
-        let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
-        let statusColour = entry.status >= 500 ? "31" : entry.status >= 400 ? "33" : "32"
-        print("\(paint(entry.method, "1")) \(entry.target) \(paint(String(entry.status), statusColour)) \(entry.bytes)B \(String(format: "%.1f", ms))ms")
+    /// `http://HOST:PORT/?token=…`, as Jupyter prints it; a wildcard bind is named by the
+    /// machine's host name, which other machines can use.
+    private func loginURL(app: RunnelApp, token: AccessToken) -> String {
+        var host = app.configuration.host
+        if ["0.0.0.0", "::", "[::]"].contains(host) { host = ProcessInfo.processInfo.hostName }
+        if host.contains(":"), !host.hasPrefix("[") { host = "[\(host)]" }
+        return "http://\(host):\(app.port ?? 0)/?token=\(token.value)"
+    }
+
+    func accessLine(_ entry: AccessLogEntry, format: LogFormat) {
+        switch format {
+        case .text: print(AccessLogLine.text(entry, paint: paint))
+        case .json: print(AccessLogLine.json(entry))
+        }
         fflush(nil)
     }
 }

@@ -16,10 +16,19 @@ public final class TestClient {
         init(_ text: String) { description = text }
     }
 
-    public init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10), receiveBuffer: Int? = nil) throws {
+    /// `sourceAddress`: an IPv4 address to connect from (any of 127.0.0.0/8 works on
+    /// loopback), so one test can play several clients.
+    public init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10), receiveBuffer: Int? = nil, sourceAddress: String? = nil) throws {
         let isV6 = host.contains(":")
         fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket failed") }
+        if let sourceAddress {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, sourceAddress, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard bound == 0 else { Glibc.close(fd); throw Failure("bind to \(sourceAddress) failed: errno \(errno)") }
+        }
         if let receiveBuffer {
             var size = Int32(receiveBuffer)
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

@@ -41,6 +41,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func code(for status: HTTPStatus) -> String {
         switch status.code {
         case 400: return "invalid_request"
+        case 401: return "unauthorized"
         case 403: return "forbidden"
         case 404: return "not_found"
         case 405: return "method_not_allowed"
@@ -48,6 +49,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case 413: return "body_too_large"
         case 414: return "uri_too_long"
         case 415: return "unsupported_media_type"
+        case 429: return "too_many_requests"
         case 431: return "headers_too_large"
         case 501: return "not_implemented"
         default: return status.code >= 500 ? "internal" : "bad_request"

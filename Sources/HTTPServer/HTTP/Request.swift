@@ -55,11 +55,18 @@ public struct Request: Sendable {
     /// The executor of the connection (its event loop): work a handler starts for this
     /// request, and that outlives it, runs best there, next to the socket.
     public var executor: (any TaskExecutor)?
+    /// The numeric address of the socket's other end (`203.0.113.7`, `::1`), without the
+    /// port: the client, or a proxy in front of it. Nil when the socket could not say.
+    public var peer: String?
+    /// Who the request is for, when a handler in front decided it (the peer, or the
+    /// address a trusted proxy reported in front of it); nil: not decided, take ``peer``.
+    public var client: String?
 
-    public init(head: RequestHead, body: [UInt8] = [], executor: (any TaskExecutor)? = nil) {
+    public init(head: RequestHead, body: [UInt8] = [], executor: (any TaskExecutor)? = nil, peer: String? = nil) {
         self.head = head
         self.body = body
         self.executor = executor
+        self.peer = peer
     }
 
     public var method: HTTPMethod { head.method }

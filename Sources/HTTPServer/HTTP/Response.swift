@@ -10,6 +10,10 @@ public struct Response: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: ResponseBody
+    /// Named facts the access log adds to this exchange (a request id, a client, a
+    /// reply's outcome), asked for once the response has been sent, so a streamed reply
+    /// can report how it ended. Never sent to the client.
+    public var logFields: (@Sendable () -> [AccessLogEntry.Field])?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status

@@ -7,6 +7,8 @@ struct Connection {
     let configuration: ServerConfiguration
     let handler: any HTTPHandler
     let registry: ConnectionRegistry
+    /// The numeric address of the client's end of the socket (``Request/peer``).
+    let peer: String?
 
     private enum ReadFailure: Error {
         /// A request that was started but not finished in time: answer 408.
@@ -53,13 +55,13 @@ struct Connection {
             } catch {
                 return
             }
-            let response = await respond(to: Request(head: head, body: body, executor: io.loop))
+            let response = await respond(to: Request(head: head, body: body, executor: io.loop, peer: peer))
             let keepAlive = head.keepAlive && !registry.isShuttingDown
                 && !response.headers.contains("Connection", token: "close")
             guard let bytes = await write(response, for: head, keepAlive: keepAlive) else { return }
             configuration.accessLog?(AccessLogEntry(
                 method: head.method.rawValue, target: head.target, status: response.status.code,
-                bytes: bytes, duration: ContinuousClock.now - started))
+                bytes: bytes, duration: ContinuousClock.now - started, peer: peer, fields: response.logFields?() ?? []))
             if !keepAlive { return }
         }
     }
@@ -205,7 +207,8 @@ struct Connection {
             return  // the client left before hearing why: nothing more to do
         }
         configuration.accessLog?(AccessLogEntry(
-            method: head?.method.rawValue ?? "-", target: head?.target ?? "-", status: response.status.code, bytes: body.count, duration: .zero))
+            method: head?.method.rawValue ?? "-", target: head?.target ?? "-", status: response.status.code, bytes: body.count,
+            duration: .zero, peer: peer, fields: response.logFields?() ?? []))
         await lingerBeforeClose()
     }
 

@@ -22,11 +22,14 @@ struct ConnectionIO: Sendable {
 
     /// Longest a write may make no progress before it fails with `.timedOut`.
     let writeTimeout: Duration
+    /// Where every byte written is counted (``HTTPServer/bytesSent``).
+    let sentBytes: ByteCounter?
 
-    init(socket: Socket, loop: EventLoop, writeTimeout: Duration) {
+    init(socket: Socket, loop: EventLoop, writeTimeout: Duration, sentBytes: ByteCounter? = nil) {
         self.socket = socket
         self.loop = loop
         self.writeTimeout = writeTimeout
+        self.sentBytes = sentBytes
     }
 
     /// Appends at least one byte to `buffer`, waiting until `deadline` at most.
@@ -71,7 +74,10 @@ struct ConnectionIO: Sendable {
                 }
             }.get()
             offset += sent
-            if sent > 0 { deadline = nil }
+            if sent > 0 {
+                deadline = nil
+                sentBytes?.add(sent)
+            }
             if offset < bytes.count && sent == 0 {
                 if deadline == nil { deadline = .now + writeTimeout }
                 do {
@@ -91,4 +97,11 @@ private final class ConnectionFlag: Sendable {
     private let value = Atomic<Bool>(false)
     func set(_ drained: Bool) { value.store(drained, ordering: .relaxed) }
     func take() -> Bool { value.exchange(false, ordering: .relaxed) }
+}
+
+/// A running total of bytes, added to from every connection's task.
+final class ByteCounter: Sendable {
+    private let total = Atomic<Int>(0)
+    func add(_ count: Int) { total.add(count, ordering: .relaxed) }
+    var value: Int { total.load(ordering: .relaxed) }
 }

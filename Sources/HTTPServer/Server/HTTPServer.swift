@@ -30,6 +30,10 @@ public final class HTTPServer: Sendable {
     /// Open connections right now.
     public var connectionCount: Int { registry.count }
 
+    /// Bytes written to clients since the start (response heads and bodies, as sent).
+    public var bytesSent: Int { sentBytes.value }
+    private let sentBytes = ByteCounter()
+
     /// Binds (to `port`, or the configured one) and starts accepting; the bound port.
     @discardableResult
     public func start(port: Int? = nil) throws -> Int {
@@ -74,8 +78,8 @@ public final class HTTPServer: Sendable {
             return
         }
         let connection = Connection(
-            io: ConnectionIO(socket: client, loop: loop, writeTimeout: configuration.writeTimeout),
-            configuration: configuration, handler: handler, registry: registry)
+            io: ConnectionIO(socket: client, loop: loop, writeTimeout: configuration.writeTimeout, sentBytes: sentBytes),
+            configuration: configuration, handler: handler, registry: registry, peer: client.peerAddress)
         Task(executorPreference: loop) { await connection.run() }
     }
 

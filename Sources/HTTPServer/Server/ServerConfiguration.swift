@@ -83,9 +83,31 @@ public struct ServerConfiguration: Sendable {
 /// One finished exchange, for the access log.
 public struct AccessLogEntry: Sendable {
     public let method: String
+    /// The request target as the client sent it (may hold secrets in its query and any
+    /// byte the parser accepts: a log escapes and redacts it).
     public let target: String
     public let status: Int
     /// Body bytes sent.
     public let bytes: Int
     public let duration: Duration
+    /// The socket's other end, when known.
+    public var peer: String? = nil
+    /// What the handler added (``Response/logFields``), in its order.
+    public var fields: [Field] = []
+
+    /// One named value the handler adds to the entry.
+    public typealias Field = (name: String, value: String)
+
+    public init(method: String, target: String, status: Int, bytes: Int, duration: Duration, peer: String? = nil, fields: [Field] = []) {
+        self.method = method
+        self.target = target
+        self.status = status
+        self.bytes = bytes
+        self.duration = duration
+        self.peer = peer
+        self.fields = fields
+    }
+
+    /// The value of the field named `name`, if the handler added one.
+    public subscript(field name: String) -> String? { fields.first { $0.name == name }?.value }
 }

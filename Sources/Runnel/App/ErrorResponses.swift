@@ -11,6 +11,9 @@ enum ErrorResponses {
                 + error.details.map { ($0.name, .string($0.value)) }
             response = Response(status: error.status, headers: ["Content-Type": "application/json"],
                                 body: JSON.object([("error", .object(fields))]).bytes)
+        } else if error.status == .unauthorized {
+            response = Response(status: error.status, headers: ["Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"],
+                                body: Array(loginPage.utf8))
         } else {
             response = Response.text(error.message + "\n", status: error.status)
         }
@@ -18,6 +21,19 @@ enum ErrorResponses {
         SecurityHeaders.apply(to: &response)
         return response
     }
+
+    /// What a browser without the access token sees: a form that logs in the way the
+    /// banner's URL does (`/?token=…`). No script or style: the CSP allows none inline.
+    static let loginPage = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Runnel: log in</title></head>
+        <body><main><h1>Runnel</h1>
+        <p>This server needs its access token. Open the login URL it printed when it started, or paste the token here.</p>
+        <form method="get" action="/"><label>Token <input name="token" type="password" autocomplete="current-password" required autofocus></label>
+        <button type="submit">Log in</button></form></main></body></html>
+
+        """
 
     /// The paths whose clients are programs: errors there are JSON.
     static func isAPI(_ path: String) -> Bool { path.hasPrefix("/api/") }

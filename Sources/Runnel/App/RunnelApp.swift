@@ -20,6 +20,11 @@ public final class RunnelApp: Sendable {
     let conversations: ConversationStore
     let replies = ReplyRegistry()
     let reloadHub: ReloadHub?
+    /// The token asked of every client but `/healthz`: given, made at start on a public
+    /// server, or nil (a loopback server without `--access-token`).
+    public let accessToken: AccessToken?
+    let metrics = Metrics()
+    let limits: ClientLimits
     private let server: HTTPServer
     private let watcher: DevReloader?
 
@@ -60,10 +65,19 @@ public final class RunnelApp: Sendable {
         ], bodyEnd: hotReload ? ReloadClient.scriptTag : nil)
 
         let isLoopback = SecurityPolicy.isLoopbackBind(configuration.host)
+        if let given = configuration.accessToken {
+            accessToken = try AccessToken(given)
+        } else {
+            accessToken = configuration.isPublic ? AccessToken.generate() : nil
+        }
+        limits = ClientLimits(settings: configuration.limits, isPublic: configuration.isPublic)
         var router = Router()
         router.add(.get, "/healthz") { _ in .text("ok\n") }
+        router.add(.get, "/metrics") { [metrics] _ in
+            Response(status: .ok, headers: ["Content-Type": Metrics.contentType, "Cache-Control": "no-store"], body: Array(metrics.render().utf8))
+        }
         ChatAPI(backends: backends, conversations: conversations, replies: replies, replySettings: configuration.replies,
-                heartbeat: configuration.heartbeat, sharesDefaultConversation: isLoopback)
+                heartbeat: configuration.heartbeat, sharesDefaultConversation: !configuration.isPublic, limits: limits, metrics: metrics)
             .install(into: &router)
         ReplyAPI(replies: replies, heartbeat: configuration.heartbeat).install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
@@ -74,7 +88,9 @@ public final class RunnelApp: Sendable {
         serverConfiguration.port = configuration.port
         server = HTTPServer(configuration: serverConfiguration, handler: SecurityPolicy(
             next: router, allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
-            corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback))
+            corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback,
+            gate: AccessGate(token: accessToken), trustedProxies: configuration.trustedProxies, limits: limits))
+        metrics.attach(server)
 
         if let reloadHub {
             watcher = try DevReloader(base: base, frontend: frontend, pages: pages, hub: reloadHub, coalesce: configuration.reloadCoalesce)

@@ -43,6 +43,20 @@ public struct RunnelConfiguration: Sendable {
     public var reloadCoalesce: Duration = .milliseconds(20)
     /// The HTTP server's limits and timeouts (host and port are taken from above).
     public var server = ServerConfiguration()
+    /// The token a public server asks for (`--access-token`); nil there: one is made at start.
+    public var accessToken: String?
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`). Any makes the
+    /// server public, whatever its bind: the proxy brings other machines' requests.
+    public var trustedProxies: [CIDR] = []
+    /// Replies and requests per client, replies on the whole server.
+    public var limits = ClientLimitSettings()
+    /// How the access log is written (`--log-format`).
+    public var logFormat = LogFormat.text
+
+    /// Whether other machines can reach the server: bound to a non-loopback address, or
+    /// behind a trusted proxy. A public server asks for the access token, applies the
+    /// client limits, and gives each request without a conversation a private one.
+    public var isPublic: Bool { !SecurityPolicy.isLoopbackBind(host) || !trustedProxies.isEmpty }
 
     public init() {}
 }

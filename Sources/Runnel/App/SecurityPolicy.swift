@@ -3,7 +3,10 @@ import HTTPServer
 /// README "Security defaults" in front of every route: a loopback server answers only requests addressed
 /// to a loopback name (so a DNS-rebinding page cannot reach it), and the API refuses
 /// foreign origins unless `--cors` allows them (so no web page can spend the user's key);
-/// so does the hot-reload stream (so no web page can follow the user's saves).
+/// so does the hot-reload stream (so no web page can follow the user's saves). On a
+/// public server (README "Deploying") it also asks for the access token and keeps each
+/// client to its request rate; every answer carries the request's id (`X-Request-Id`),
+/// and the access log learns the id and the client.
 struct SecurityPolicy: HTTPHandler {
     let next: Router
     /// Host names accepted besides the loopback ones (`--allowed-host`).
@@ -12,12 +15,31 @@ struct SecurityPolicy: HTTPHandler {
     let corsOrigins: Set<String>
     /// Whether the server is bound to loopback, where the Host check applies.
     let checksHost: Bool
+    /// The access token, when one is asked.
+    var gate = AccessGate(token: nil)
+    /// Peers whose `X-Forwarded-For` and `X-Request-Id` are believed (`--trusted-proxy`).
+    var trustedProxies: [CIDR] = []
+    /// The request rate of `POST /api/*` per client.
+    var limits = ClientLimits(settings: ClientLimitSettings(), isPublic: false)
 
     func maxBodySize(for head: RequestHead) -> Int { next.maxBodySize(for: head) }
 
     func handle(_ request: Request) async throws -> Response {
-        var response = try await guarded(request)
+        let identity = ClientIdentity.of(request, trustedProxies: trustedProxies)
+        var request = request
+        request.client = identity.client
+        var response: Response
+        do {
+            response = try await guarded(request, identity)
+        } catch let error as HTTPError {
+            response = ErrorResponses.response(for: error, path: request.path)
+        }
         SecurityHeaders.apply(to: &response)
+        response.headers["X-Request-Id"] = identity.requestID
+        let routeFields = response.logFields
+        response.logFields = {
+            [("request_id", identity.requestID), ("client", identity.client)] + (routeFields?() ?? [])
+        }
         return response
     }
 
@@ -25,7 +47,7 @@ struct SecurityPolicy: HTTPHandler {
         ErrorResponses.response(for: error, path: head?.path)
     }
 
-    private func guarded(_ request: Request) async throws -> Response {
+    private func guarded(_ request: Request, _ identity: ClientIdentity) async throws -> Response {
         try checkHost(request.headers["Host"])
         let origin = request.headers["Origin"]
         let isAPI = ErrorResponses.isAPI(request.path)
@@ -33,10 +55,13 @@ struct SecurityPolicy: HTTPHandler {
             guard let origin, corsOrigins.contains(origin) else { throw HTTPError.forbiddenOrigin(origin ?? "(none)") }
             return Response(status: .noContent, headers: corsHeaders(origin) + [
                 ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-                ("Access-Control-Allow-Headers", "Content-Type"),
+                ("Access-Control-Allow-Headers", "Content-Type, Authorization"),
                 ("Access-Control-Max-Age", "600"),
             ])
         }
+        // After the preflight, which carries no credentials and gives nothing away.
+        let secure = identity.viaProxy && request.headers["X-Forwarded-Proto"]?.lowercased() == "https"
+        if let login = try gate.check(request, secure: secure) { return login }
         // What a foreign page could abuse: spending the key (POST /api/*) or listening to
         // the developer's saves (the hot-reload stream, which an EventSource opens cross-site).
         let checksOrigin = isAPI ? request.method == .post : request.path == ReloadClient.eventsPath
@@ -44,6 +69,7 @@ struct SecurityPolicy: HTTPHandler {
             guard isAPI else { throw HTTPError(.forbidden, "requests from origin \(origin) may not open the hot-reload stream; start runnel with --cors \(origin) to allow it") }
             throw HTTPError.forbiddenOrigin(origin)
         }
+        if isAPI, request.method == .post { try limits.admitRequest(from: identity.client) }
         var response = try await next.handle(request)
         if isAPI, let origin, corsOrigins.contains(origin) {
             for (name, value) in corsHeaders(origin) { response.headers[name] = value }

@@ -18,6 +18,9 @@ struct ChatAPI: Sendable {
     /// Whether a request without `conversation_id` continues the shared `default` one
     /// (loopback: one user); on a public bind each such request starts a private one.
     let sharesDefaultConversation: Bool
+    /// Replies in flight per client and on the whole server.
+    let limits: ClientLimits
+    let metrics: Metrics
 
     func install(into router: inout Router) {
         router.add(.post, "/api/message", maxBodySize: Self.maxBodySize) { request in
@@ -44,15 +47,26 @@ struct ChatAPI: Sendable {
         if !message.namesConversation && !sharesDefaultConversation {
             message.conversationID = "c_" + ReplyID.make()
         }
+        let client = request.client ?? request.peer ?? "-"
+        try limits.beginReply(for: client)
         let id = ReplyID.make()
         let ticket: ConversationStore.Ticket
         switch conversations.begin(message.conversationID, reply: id) {
         case .ticket(let begun): ticket = begun
-        case .busy(let streaming): throw .conversationBusy(message.conversationID, reply: streaming)
+        case .busy(let streaming):
+            limits.endReply(of: client)
+            throw .conversationBusy(message.conversationID, reply: streaming)
         }
+        // The reply's one ending: it leaves the registry's live set, frees its client's
+        // slot and is counted.
         let reply = Reply(
             id: id, ticket: ticket, message: message.message, resumable: message.resumable, backend: backend,
-            settings: replySettings, conversations: conversations, onEnd: { [replies] in replies.retire($0) })
+            settings: replySettings, conversations: conversations, onEnd: { [replies, limits, metrics] reply in
+                replies.retire(reply)
+                limits.endReply(of: client)
+                metrics.replyEnded(reply)
+            })
+        metrics.replyStarted()
         replies.add(reply)
         let reader = ReplyReader.attach(reply, after: 0, ids: message.resumable, heartbeat: heartbeat)
         let history = ticket.history + [ChatMessage(role: .user, content: message.message)]

@@ -57,6 +57,9 @@ final class Reply: Sendable {
         var usage: ChatUsage?
         var firstChunk: Duration?
         let started = ContinuousClock.now
+        /// How long the reply took, and the code of its `error` event: set as it ends.
+        var duration: Duration?
+        var failureCode: String?
         var readers = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         /// Waiters woken before they began to wait (their deadline or cancellation came first).
@@ -126,6 +129,24 @@ final class Reply: Sendable {
         }
     }
 
+    /// What the metrics and the access log tell of a reply (README "Deploying").
+    struct Summary: Sendable {
+        let state: State
+        let firstChunk: Duration?
+        /// Nil while streaming.
+        let duration: Duration?
+        let outputTokens: Int?
+        /// The `error` event's code of a failed reply (`upstream_timeout`, `reply_too_large`…).
+        let failureCode: String?
+    }
+
+    var summary: Summary {
+        progress.withLock {
+            Summary(state: $0.state, firstChunk: $0.firstChunk, duration: $0.duration,
+                    outputTokens: $0.usage?.outputTokens, failureCode: $0.failureCode)
+        }
+    }
+
     func note(model: String) { progress.withLock { $0.model = model } }
     func note(usage: ChatUsage) { progress.withLock { $0.usage = usage } }
 
@@ -140,6 +161,8 @@ final class Reply: Sendable {
             guard progress.state == .streaming else { return nil }
             let closing = closingEvents(ending, progress)
             progress.state = Self.state(after: ending)
+            progress.duration = .now - progress.started
+            if case .failed(let code, _) = ending { progress.failureCode = code }
             progress.log.append(closing)
             progress.log.shrinkToFit()
             defer { progress.ticket = nil; progress.graceTimer = nil }

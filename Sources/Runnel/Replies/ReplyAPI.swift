@@ -25,8 +25,11 @@ struct ReplyAPI: Sendable {
     }
 
     /// The event stream of a reply read by `reader`, with the reply's id in `X-Reply-Id`.
+    /// The access log hears which backend the reply used and how it stood when this
+    /// stream ended.
     static func eventStream(_ reader: ReplyReader) -> Response {
-        Response(status: .ok, headers: [
+        let reply = reader.reply
+        var response = Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
@@ -34,6 +37,8 @@ struct ReplyAPI: Sendable {
         ]) { writer in
             try await reader.stream(to: writer)
         }
+        response.logFields = { [("backend", reply.backendName), ("outcome", reply.state.rawValue)] }
+        return response
     }
 
     private func lookUp(_ request: Request) throws(HTTPError) -> Reply {

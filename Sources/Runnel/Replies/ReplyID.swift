@@ -6,10 +6,13 @@ enum ReplyID {
     static func make() -> String {
         var generator = SystemRandomNumberGenerator()  // getrandom(2): cryptographically secure
         let words = [generator.next() as UInt64, generator.next() as UInt64]
-        return words.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 16 - hex.count) + hex
-        }.joined()
+        return words.map(hex).joined()
+    }
+
+    /// `word` as 16 lowercase hex digits.
+    static func hex(_ word: UInt64) -> String {
+        let digits = String(word, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     static func isValid(_ id: some StringProtocol) -> Bool {

@@ -129,9 +129,10 @@ final class ReplyResumeTests: XCTestCase {
     }
 
     func testOnAPublicBindRequestsWithoutAConversationShareNothing() throws {
-        let (app, port) = try startRunnel { $0.host = "0.0.0.0" }
-        let first = try chat(port: port, ["message": "secret one", "backend": "echo"])
-        let second = try chat(port: port, ["message": "two", "backend": "echo"])
+        let (app, port) = try startRunnel { $0.host = "0.0.0.0"; $0.accessToken = "test-token-0123456789abcdef" }
+        let token = ["Authorization": "Bearer test-token-0123456789abcdef"]
+        let first = try chat(port: port, ["message": "secret one", "backend": "echo"], headers: token)
+        let second = try chat(port: port, ["message": "two", "backend": "echo"], headers: token)
         let firstID = try XCTUnwrap(first.end?["conversation_id"] as? String)
         XCTAssertNotEqual(firstID, "default")
         XCTAssertNotEqual(second.end?["conversation_id"] as? String, firstID)

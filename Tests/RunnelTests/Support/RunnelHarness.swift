@@ -88,3 +88,17 @@ extension TestResponse {
     var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
     var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
 }
+
+/// One request on a new connection (from `source`, a loopback address, when given), its
+/// whole response: what the access, limit and metrics tests send.
+func exchange(
+    port: Int, _ method: String = "GET", _ target: String, headers: [String: String] = [:], json: String? = nil,
+    source: String? = nil
+) throws -> TestResponse {
+    let client = try TestClient(port: port, sourceAddress: source)
+    var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
+    if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
+    try client.send(head + "\r\n" + (json ?? ""))
+    return try client.readResponse(head: method == "HEAD")
+}

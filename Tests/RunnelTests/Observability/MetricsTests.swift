@@ -1,0 +1,93 @@
+import Foundation
+@testable import Runnel
+import TestSupport
+import XCTest
+
+/// `GET /metrics`, read by the Prometheus client's own parser (`prometheus_client` in
+/// `.build/venv`, which `make deps-test` installs).
+final class MetricsTests: XCTestCase {
+    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private static let python = repository.appendingPathComponent(".build/venv/bin/python")
+
+    /// Parses `text` with `prometheus_client.parser.text_string_to_metric_families`; every
+    /// sample as `name{label=value,…}` (labels sorted) → value.
+    private func parse(_ text: String) throws -> [String: Double] {
+        guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
+            throw XCTSkip("no \(Self.python.path): run `make deps-test` (it installs prometheus_client there)")
+        }
+        let script = """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            out = {}
+            for family in text_string_to_metric_families(sys.stdin.read()):
+                for s in family.samples:
+                    labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+                    out[f"{s.name}{{{labels}}}"] = s.value
+            print(json.dumps(out))
+            """
+        let process = Process()
+        process.executableURL = Self.python
+        process.arguments = ["-c", script]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "the parser refused the text: \(failure)\n\(text)")
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Double])
+    }
+
+    func testTheExpositionParsesAndCountsReplies() throws {
+        let (_, port) = try startRunnel()
+        XCTAssertEqual(try chat(port: port, ["message": "hello"]).response.status, 200)
+        XCTAssertEqual(try chat(port: port, ["message": "again", "conversation_id": "c2"]).response.status, 200)
+        XCTAssertNotNil(try chat(port: port, ["message": "/error", "conversation_id": "c3"]).error)
+        XCTAssertEqual(try chat(port: port, ["message": "two words", "backend": "echo"]).response.status, 200)
+
+        let response = try exchange(port: port, "GET", "/metrics")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+        let samples = try parse(response.text)
+
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,outcome=completed}"], 2)
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,outcome=failed}"], 1)
+        XCTAssertEqual(samples["runnel_replies_total{backend=echo,outcome=completed}"], 1)
+        XCTAssertEqual(samples["runnel_upstream_errors_total{backend=mock,code=upstream_unavailable}"], 1)
+        XCTAssertEqual(samples["runnel_replies_in_flight{}"], 0)
+        XCTAssertEqual(samples["runnel_open_connections{}"], 1, "the scrape's own")
+        XCTAssertGreaterThan(samples["runnel_output_tokens_total{backend=mock}"] ?? 0, 0)
+        XCTAssertGreaterThan(samples["runnel_sent_bytes_total{}"] ?? 0, 1000)
+        XCTAssertEqual(samples["runnel_reply_duration_seconds_count{backend=mock}"], 3)
+        XCTAssertEqual(samples["runnel_reply_duration_seconds_bucket{backend=mock,le=+Inf}"], 3)
+        XCTAssertEqual(samples["runnel_reply_first_chunk_seconds_count{backend=mock}"], 2, "the failed reply had no chunk")
+        XCTAssertNotNil(samples["runnel_reply_first_chunk_seconds_bucket{backend=mock,le=0.05}"])
+        XCTAssertGreaterThan(samples["runnel_reply_duration_seconds_sum{backend=echo}"] ?? -1, 0)
+    }
+
+    func testAReplyInFlightIsCounted() throws {
+        let (_, port) = try startRunnel()
+        let client = try TestClient(port: port)
+        try client.postMessage(["message": "/hang"])
+        XCTAssertEqual(try client.readResponse(bodyless: true).status, 200)
+        let samples = try parse(try exchange(port: port, "GET", "/metrics").text)
+        XCTAssertEqual(samples["runnel_replies_in_flight{}"], 1)
+        XCTAssertEqual(samples["runnel_open_connections{}"], 2)
+    }
+
+    func testAnEmptyServerStillParses() throws {
+        let (_, port) = try startRunnel()
+        XCTAssertEqual(try parse(try exchange(port: port, "GET", "/metrics").text)["runnel_replies_in_flight{}"], 0)
+    }
+
+    func testLabelValuesAreEscaped() {
+        XCTAssertEqual(PrometheusText.escaped("a\"b\\c\nd"), "a\\\"b\\\\c\\nd")
+        XCTAssertEqual(PrometheusText.number(3), "3")
+        XCTAssertEqual(PrometheusText.number(0.25), "0.25")
+    }
+}
