@@ -50,10 +50,17 @@ final class MetricsTests: XCTestCase {
         XCTAssertNotNil(try chat(port: port, ["message": "/error", "conversation_id": "c3"]).error)
         XCTAssertEqual(try chat(port: port, ["message": "two words", "backend": "echo"]).response.status, 200)
 
-        let response = try exchange(port: port, "GET", "/metrics")
+        // The chats' connections close as the server notices their clients left: scrape
+        // until only the scrape's own is open (for 5 s at most).
+        var response = try exchange(port: port, "GET", "/metrics")
+        var samples = try parse(response.text)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while samples["runnel_open_connections{}"] != 1 && ContinuousClock.now < deadline {
+            response = try exchange(port: port, "GET", "/metrics")
+            samples = try parse(response.text)
+        }
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
-        let samples = try parse(response.text)
 
         XCTAssertEqual(samples["runnel_replies_total{backend=mock,outcome=completed}"], 2)
         XCTAssertEqual(samples["runnel_replies_total{backend=mock,outcome=failed}"], 1)
