@@ -6,13 +6,26 @@ import Glibc
 
 /// A real nginx (Debian's `nginx-light`, which `make deps-test` installs) run as a child
 /// of the test, in the foreground, with its own temporary prefix, in front of Runnel on
-/// loopback. Its site is `Deploy/nginx-runnel.conf`, the file the README shows, with only
-/// the two ports changed.
+/// loopback. Its site is the README's own (the first ```nginx block), with only the two
+/// ports changed: what the README shows is what is tested.
 final class NginxFixture {
     static let binary = "/usr/sbin/nginx"
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let siteFile = repository.appendingPathComponent("Deploy/nginx-runnel.conf")
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The README's first fenced block of `language`.
+    static func readmeBlock(_ language: String) throws -> String {
+        let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let open = readme.range(of: "```\(language)\n"),
+              let close = readme.range(of: "```\n", range: open.upperBound..<readme.endIndex) else {
+            throw Failure(description: "README.md has no ```\(language) block")
+        }
+        return String(readme[open.upperBound..<close.lowerBound])
+    }
 
     let port: Int
     let prefix: URL
@@ -20,9 +33,9 @@ final class NginxFixture {
 
     /// The site as the README shows it, pointed at these ports.
     static func site(listen port: Int, upstreams: [Int]) throws -> String {
-        let text = try String(contentsOf: siteFile, encoding: .utf8)
+        let text = try readmeBlock("nginx")
         guard text.contains("    server 127.0.0.1:8080;\n"), text.contains("    listen 80;\n") else {
-            throw XCTSkip("Deploy/nginx-runnel.conf no longer has the lines this fixture rewrites")
+            throw Failure(description: "the README's nginx site no longer has the lines this fixture rewrites (server 127.0.0.1:8080; listen 80;)")
         }
         let servers = upstreams.map { "    server 127.0.0.1:\($0);\n" }.joined()
         return text.replacingOccurrences(of: "    server 127.0.0.1:8080;\n", with: servers)

@@ -9,12 +9,11 @@ final class NginxTests: XCTestCase {
     private let token = "nginx-test-token-0123456789"
     private var bearer: [String: String] { ["Authorization": "Bearer \(token)"] }
 
-    func testTheREADMEShowsTheTestedConfigurationVerbatim() throws {
-        let readme = try String(contentsOf: NginxFixture.repository.appendingPathComponent("README.md"), encoding: .utf8)
-        let site = try String(contentsOf: NginxFixture.siteFile, encoding: .utf8)
-        XCTAssertTrue(readme.contains("```nginx\n" + site + "```\n"), "README.md must show Deploy/nginx-runnel.conf verbatim in an nginx block")
-        let unit = try String(contentsOf: NginxFixture.repository.appendingPathComponent("Deploy/runnel.service"), encoding: .utf8)
-        XCTAssertTrue(readme.contains("```ini\n" + unit + "```\n"), "README.md must show Deploy/runnel.service verbatim in an ini block")
+    func testTheREADMEShowsASystemdUnitWithTheHardening() throws {
+        let unit = try NginxFixture.readmeBlock("ini")
+        for line in ["DynamicUser=yes", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes"] {
+            XCTAssertTrue(unit.contains(line + "\n"), "the README's unit lacks \(line)")
+        }
     }
 
     /// Runnel (the built binary, JSON log) trusting nginx at 127.0.0.1, and nginx in front.
