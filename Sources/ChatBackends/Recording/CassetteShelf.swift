@@ -49,9 +49,16 @@ public struct CassetteShelf: Sendable {
     /// Every cassette in the folder, oldest name first, and the files that could not be
     /// read with why (a folder that does not exist holds none).
     public func load() -> (cassettes: [Stored], problems: [String]) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var cassettes: [Stored] = []
         var problems: [String] = []
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch CocoaError.fileReadNoSuchFile {
+            return ([], [])  // nothing recorded yet
+        } catch {
+            return ([], ["\(directory.path): \(error)"])
+        }
         for name in names.sorted() where name.hasSuffix(".json") {
             let url = directory.appendingPathComponent(name)
             do {

@@ -13,13 +13,11 @@ import FoundationNetworking
 /// let replay = ReplayBackend(cassettes: stored, speed: 1)
 /// ```
 public struct ReplayBackend: ChatBackend {
-    /// Always "replay".
-    public let name = "replay"
-    /// Always "local": no network.
-    public let kind = "local"
-    /// Always "replay"; a recorded `model` event tells the model that answered.
-    public let model = "replay"
+    /// Always "replay", "replay" (a recorded `model` event names the model that answered)
+    /// and "local" (no network).
+    public let name = "replay", model = "replay", kind = "local"
 
+    /// Picks the cassette that answers each request.
     public let matcher: CassetteMatcher
     /// 1 plays as recorded, 2 twice as fast, 0 at once.
     public let speed: Double

@@ -35,6 +35,9 @@ extension BackendSet {
             if !cassettes.isEmpty { backends.append(ReplayBackend(cassettes: cassettes, speed: configuration.replaySpeed)) }
         }
         guard let chosen = backends.first(where: { $0.name == name }) else {
+            if name == "replay", let folder = configuration.replayDirectory {
+                throw RunnelError("backend 'replay' has no cassettes: '\(folder)' holds none (record some with --record \(folder))")
+            }
             throw RunnelError(Self.notConfigured(name, available: backends.map(\.name)))
         }
         return BackendSet([chosen] + backends.filter { $0.name != name }, defaultName: name)

@@ -57,9 +57,10 @@ struct InspectorAPI: Sendable {
         // Tokens as the upstream counted them, else one per chunk (what local backends send).
         let tokens = overview.usage?.outputTokens ?? deltas
         var tokensPerSecond = JSON.null
-        if let tokens, let first = overview.firstChunk, overview.elapsed > first {
-            let seconds = Double((overview.elapsed - first).components.attoseconds) / 1e18 + Double((overview.elapsed - first).components.seconds)
-            tokensPerSecond = .raw(String(format: "%.1f", Double(tokens) / seconds))
+        // From the first token on: the rate of generation, apart from the wait for it.
+        let generating = overview.firstChunk.map { ChatStream.milliseconds(overview.elapsed - $0) } ?? 0
+        if let tokens, generating > 0 {
+            tokensPerSecond = .raw(String(format: "%.1f", Double(tokens) * 1000 / Double(generating)))
         }
         return .object([
             ("id", .string(reply.id)),

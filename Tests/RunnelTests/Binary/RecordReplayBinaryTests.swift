@@ -75,4 +75,33 @@ final class RecordReplayBinaryTests: XCTestCase {
         let fast = try timedChat(port: replayPort, "Tell me how streaming works")  // same cassette again
         XCTAssertEqual(fast.map(\.text), words)
     }
+
+    func testReplayOptionsSayWhatIsWrong() throws {
+        let badSpeed = try RunnelProcess(arguments: ["--replay-speed", "fast"])
+        XCTAssertNotEqual(badSpeed.exitStatus(), 0)
+        XCTAssertTrue(badSpeed.text.contains("--replay-speed takes a number from 0 to 1000, not 'fast'"), badSpeed.text)
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID().uuidString)")
+        let empty = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--backend", "replay", "--replay", folder.path])
+        XCTAssertNotEqual(empty.exitStatus(), 0)
+        XCTAssertTrue(empty.text.contains("backend 'replay' has no cassettes"), empty.text)
+    }
+
+    func testAnUnmatchedMessageIsAnErrorEventNamingTheClosestCassettes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unmatched-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let cassette = #"{"backend":"openai","events":[],"format":"runnel-cassette/1","model":"m","outcome":{"type":"completed"},"#
+            + #""recorded_at":"2025-06-01T12:00:00.000Z","request":{"messages":[{"content":"Write a haiku about rain","role":"user"}]},"#
+            + #""response":{"at_ms":1,"bytes_dropped":0,"frames":[{"at_ms":2,"text":"data: [DONE]\n\n"}],"headers":{},"status":200}}"#
+        try Data(cassette.utf8).write(to: folder.appendingPathComponent("20250601-120000-000-write-a-haiku-about-rain.json"))
+        let player = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--quiet", "--backend", "replay", "--replay", folder.path])
+        defer { _ = player.terminate() }
+        let port = try XCTUnwrap(player.waitForPort(), player.text)
+        let transcript = try chat(port: port, ["message": "What is the capital of France?"])
+        XCTAssertEqual(transcript.error?["code"] as? String, "replay_unmatched")
+        let message = transcript.error?["message"] as? String ?? ""
+        XCTAssertTrue(message.contains("20250601-120000-000-write-a-haiku-about-rain.json"), message)
+        XCTAssertEqual(try chat(port: port, ["message": "write a haiku about RAIN"]).end?["error"] as? Bool, nil, "the same last message matches")
+    }
 }
