@@ -12,32 +12,43 @@ public struct Cassette: Codable, Sendable {
     /// The `format` of the files this version writes and reads.
     public static let currentFormat = "runnel-cassette/1"
 
+    /// `runnel-cassette/1`: files of another format are skipped, not misread.
     public var format = Cassette.currentFormat
     /// ISO 8601, UTC, milliseconds.
     public var recordedAt: String
     /// The backend that answered ("openai", "anthropic", "gemini"): which interpreter
     /// replays the raw bytes.
     public var backend: String
+    /// The model asked for (a `model` event tells the one that answered).
     public var model: String
+    /// What was asked.
     public var request: Request
     /// Nil when no response head arrived (the connection failed).
     public var response: Response?
+    /// The normalized stream, with arrival times.
     public var events: [Event]
+    /// How the exchange ended.
     public var outcome: Outcome
 
     /// What was asked: the conversation (what replay matches on) and the HTTP request.
     public struct Request: Codable, Sendable {
+        /// The conversation, the new user turn last.
         public var messages: [ChatMessage]
+        /// The request's own system prompt, if it had one.
         public var system: String?
+        /// The HTTP request, credentials removed; nil for a local backend.
         public var upstream: ExchangeTrace.UpstreamRequest?
     }
 
     /// The upstream's answer, frame by frame as the network delivered it.
     public struct Response: Codable, Sendable {
+        /// The HTTP status.
         public var status: Int
+        /// Response headers, names lowercased.
         public var headers: [String: String]
         /// Milliseconds from the request to the head.
         public var atMs: Double
+        /// The body, read by read.
         public var frames: [Frame]
         /// Bytes received past the recording's bound and not kept (0: the whole response).
         public var bytesDropped: Int
@@ -46,10 +57,14 @@ public struct Cassette: Codable, Sendable {
     /// One network read: its bytes as text when they are UTF-8 (a frame may end inside a
     /// character: then `base64`), and when it arrived.
     public struct Frame: Codable, Sendable {
+        /// Milliseconds from the request.
         public var atMs: Double
+        /// The bytes, when they are UTF-8.
         public var text: String?
+        /// The bytes otherwise.
         public var base64: String?
 
+        /// The frame's bytes, from whichever field holds them.
         public var bytes: Data {
             if let text { return Data(text.utf8) }
             return base64.flatMap { Data(base64Encoded: $0) } ?? Data()
@@ -59,17 +74,24 @@ public struct Cassette: Codable, Sendable {
     /// A normalized event: `{"type": "delta", "at_ms": 12.5, "text": "Hi"}`. One `type`
     /// per `ChatEvent` case (see `init(_:at:)` and `chatEvent`, the two places to extend).
     public struct Event: Codable, Sendable {
+        /// `delta`, `usage` or `model`.
         public var type: String
+        /// Milliseconds from the request.
         public var atMs: Double
+        /// A delta's text.
         public var text: String?
+        /// A model event's model.
         public var model: String?
+        /// A usage event's counts.
         public var inputTokens: Int?
         public var outputTokens: Int?
     }
 
     /// `{"type": "completed"}`, `{"type": "failed", "code", "message"}` or `{"type": "cancelled"}`.
     public struct Outcome: Codable, Sendable, Equatable {
+        /// `completed`, `failed` or `cancelled` (`streaming` in a live reply's trace).
         public var type: String
+        /// A failure's code and message, as the `error` event gave them.
         public var code: String?
         public var message: String?
     }
@@ -177,6 +199,7 @@ extension Cassette {
         return try encoder.encode(self)
     }
 
+    /// The cassette in a file's bytes.
     public static func decode(_ data: Data) throws -> Cassette {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -10,12 +10,15 @@ public struct CassetteMatcher: Sendable {
     /// How many near misses an unmatched request's error names.
     public static let nearMissesNamed = 3
 
+    /// Which step chose a cassette.
     public enum Rule: String, Sendable {
         case exact, lastMessage = "last-message", closest
     }
 
+    /// The cassettes to choose from, oldest first.
     public let cassettes: [CassetteShelf.Stored]
 
+    /// A matcher over `cassettes`, oldest first (as `CassetteShelf.load` gives them).
     public init(_ cassettes: [CassetteShelf.Stored]) {
         self.cassettes = cassettes
     }

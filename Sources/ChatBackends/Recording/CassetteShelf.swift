@@ -14,15 +14,19 @@ public struct CassetteShelf: Sendable {
     /// `ExchangeTrace.defaultMaxRawBytes` of raw frames, plus their events).
     public static let maxFileBytes = 64 << 20
 
+    /// The folder (made when the first cassette is saved).
     public let directory: URL
 
+    /// A shelf over `directory`.
     public init(directory: URL) {
         self.directory = directory
     }
 
     /// A cassette read from a file, with the file's name (which error messages cite).
     public struct Stored: Sendable {
+        /// The file name, without the folder.
         public var name: String
+        /// What the file holds.
         public var cassette: Cassette
     }
 

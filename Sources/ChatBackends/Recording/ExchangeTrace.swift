@@ -25,7 +25,9 @@ public final class ExchangeTrace: Sendable {
 
     /// How an exchange ended.
     public enum Outcome: Sendable, Equatable {
+        /// The backend finished.
         case completed
+        /// The backend failed.
         case failed(ChatBackendError)
         /// The consumer stopped reading first (stopped, abandoned, shut down).
         case cancelled
@@ -35,40 +37,52 @@ public final class ExchangeTrace: Sendable {
     public struct UpstreamRequest: Sendable, Equatable, Codable {
         public var method: String
         public var url: String
+        /// Names lowercased.
         public var headers: [String: String]
+        /// The body as text.
         public var body: String
     }
 
     /// One network read of the upstream response (or its head), timed from the request.
     public struct Frame: Sendable {
+        /// Since the request.
         public var at: Duration
+        /// As the read delivered them.
         public var bytes: Data
     }
 
     /// One normalized event, timed from the request.
     public struct TimedEvent: Sendable {
+        /// Since the request.
         public var at: Duration
+        /// As the backend yielded it.
         public var event: ChatEvent
     }
 
     /// What a trace holds at one moment.
     public struct Snapshot: Sendable {
+        /// The backend's name, model asked for and kind (`ChatBackend`).
         public var backend = ""
         public var model = ""
         public var kind = ""
+        /// The request's conversation and system prompt.
         public var messages: [ChatMessage] = []
         public var system: String?
         /// Wall-clock time of the request, for file names and listings.
         public var startedAt = Date()
+        /// A remote backend's HTTP request.
         public var upstream: UpstreamRequest?
+        /// The response head, once it came, and when.
         public var status: Int?
         public var responseHeaders: [String: String] = [:]
         public var headAt: Duration?
+        /// The body reads kept (see ``maxRawBytes``).
         public var frames: [Frame] = []
         /// Raw bytes received, kept or not.
         public var rawBytes = 0
         /// Raw bytes received past the bound and not kept.
         public var rawBytesDropped = 0
+        /// The normalized events.
         public var events: [TimedEvent] = []
         /// Nil while the exchange goes on.
         public var outcome: Outcome?
@@ -82,10 +96,12 @@ public final class ExchangeTrace: Sendable {
     private let state = Locked(Snapshot())
     private let finishHandlers = Locked<[@Sendable (Snapshot) -> Void]?>([])
 
+    /// A trace that keeps at most `maxRawBytes` of raw response.
     public init(maxRawBytes: Int = ExchangeTrace.defaultMaxRawBytes) {
         self.maxRawBytes = maxRawBytes
     }
 
+    /// What the trace holds now.
     public var snapshot: Snapshot { state.withLock { $0 } }
 
     /// Time since the trace began (the request).

@@ -8,15 +8,19 @@ import Foundation
 /// let recorded = RecordingBackend(OpenAIBackend(settings: settings), shelf: CassetteShelf(directory: folder))
 /// ```
 public struct RecordingBackend: ChatBackend {
+    /// The remote backend recorded.
     public let base: any ChatBackend
+    /// Where its cassettes go.
     public let shelf: CassetteShelf
     /// Told of each file written, or of why one could not be.
     public let log: @Sendable (String) -> Void
 
+    /// The base backend's name, model and kind: recording changes nothing a client sees.
     public var name: String { base.name }
     public var model: String { base.model }
     public var kind: String { base.kind }
 
+    /// Records `base`'s exchanges on `shelf`, telling `log` of each file.
     public init(_ base: any ChatBackend, shelf: CassetteShelf, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.base = base
         self.shelf = shelf

@@ -22,11 +22,13 @@ public struct ReplayBackend: ChatBackend {
     /// 1 plays as recorded, 2 twice as fast, 0 at once.
     public let speed: Double
 
+    /// A backend answering from `cassettes` at `speed`.
     public init(cassettes: [CassetteShelf.Stored], speed: Double = 1) {
         self.matcher = CassetteMatcher(cassettes)
         self.speed = speed
     }
 
+    /// The matched cassette's reply, or a `replay_unmatched` failure; see `ChatBackend.stream(_:)`.
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
         EventStream.run(label: name) { [matcher, speed] yield in
             let (stored, _) = try matcher.match(request).get()
