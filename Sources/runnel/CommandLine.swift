@@ -28,7 +28,7 @@ struct CommandLineOptions {
         Option(flag: "--port", value: "P", help: "port (default 8080; busy → next free; 0 = any)") { $0.port = try integer($1, "--port", 0...65535) },
         Option(flag: "--strict-port", value: nil, help: "fail if the port is busy") { c, _ in c.strictPort = true },
         Option(flag: "--root", value: "DIR", help: "folder with Frontend/ and Templates/ (default .)") { $0.root = $1 },
-        Option(flag: "--backend", value: "NAME", help: "default backend: mock, echo, openai, gemini, anthropic") { $0.backend = $1 },
+        Option(flag: "--backend", value: "NAME", help: "default backend: mock, echo, openai, gemini, anthropic, replay") { $0.backend = $1 },
         Option(flag: "--model", value: "M", help: "model of the default backend") { $0.model = $1 },
         Option(flag: "--base-url", value: "URL", help: "base URL of the default backend") { $0.baseURL = $1 },
         Option(flag: "--system", value: "TEXT", help: "system prompt") { $0.system = $1 },
@@ -62,6 +62,12 @@ struct CommandLineOptions {
         Option(flag: "--max-connections", value: "N", help: "open connections at most (default 10000)") { $0.server.maxConnections = try integer($1, "--max-connections", 1...1_000_000) },
         Option(flag: "--event-loops", value: "N", help: "threads serving connections (default: one per core)") { $0.server.eventLoops = try integer($1, "--event-loops", 1...256) },
         Option(flag: "--write-timeout-seconds", value: "S", help: "drop a client whose socket takes no bytes this long (default 30)") { $0.server.writeTimeout = .seconds(try integer($1, "--write-timeout-seconds", 1...3600)) },
+        Option(flag: "--record", value: "DIR", help: "save each exchange with a remote backend as a cassette in DIR") { $0.recordDirectory = $1 },
+        Option(flag: "--replay", value: "DIR", help: "add the replay backend, answering from the cassettes in DIR") { $0.replayDirectory = $1 },
+        Option(flag: "--replay-speed", value: "X", help: "replay pace: 1 as recorded (default), 2 twice as fast, 0 at once") {
+            guard let speed = Double($1), speed >= 0, speed <= 1000 else { throw Failure(description: "--replay-speed takes a number from 0 to 1000, not '\($1)'") }
+            $0.replaySpeed = speed
+        },
         Option(flag: "--shutdown-grace-seconds", value: "S", help: "time streams get to finish on shutdown (default 5)") { $0.server.shutdownGracePeriod = .seconds(try integer($1, "--shutdown-grace-seconds", 0...600)) },
     ]
 

@@ -66,7 +66,10 @@ def check(condition, message):
 class Server:
     """`runnel` over a temporary copy of Frontend/ and Templates/."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, args=None, env=None):
+        """`args` replace the default backend options (mock, fast); `env` is added to ours."""
+        self.args = args or ["--backend", "mock", "--mock-ttft-ms", "50", "--mock-delay-ms", "10"]
+        self.env = {**os.environ, **(env or {})}
         self.binary = str(Path(binary).resolve())
         self.root = Path(tempfile.mkdtemp(prefix="runnel-browser-"))
         self.proc = None
@@ -100,9 +103,8 @@ class Server:
         return status
 
     def _spawn(self, port_args, deadline_s):
-        cmd = [self.binary, "--root", str(self.root), *port_args, "--backend", "mock",
-               "--mock-ttft-ms", "50", "--mock-delay-ms", "10", "--quiet"]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        cmd = [self.binary, "--root", str(self.root), *port_args, *self.args, "--quiet"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=self.env,
                                      stderr=subprocess.STDOUT, text=True, errors="replace")
         self.lines = queue.Queue()  # this process's lines only
         threading.Thread(target=self._pump, args=(self.proc, self.lines), daemon=True).start()
@@ -961,6 +963,145 @@ def server_restart_reloads_tab(p):
     m = p.wait_reply("done", count=2)
     check("after the restart" in m["text"], f"the reply from the new server: {m['text'][:200]!r}")
     return f"old runnel exited with status {status}; tab reloaded onto the new instance"
+
+
+# ---- the inspector, record and replay (README "Record and replay") ---------------------
+
+def open_inspector(p, server=None):
+    p.d.get((server or p.server).url + "__runnel/inspector")
+    p.wait_js("document.querySelectorAll('[data-testid=reply-row]').length > 0", 10, "the inspector lists no reply")
+
+
+def inspector_detail(p):
+    return p.js("""
+        const d = document.querySelector('[data-testid=detail]');
+        const plot = document.querySelector('[data-testid=plot]');
+        return { hidden: d.hidden, state: d.dataset.state,
+                 bars: plot.querySelectorAll('rect.event').length, frameBars: plot.querySelectorAll('rect.frame').length,
+                 events: document.querySelectorAll('[data-testid=events] li').length,
+                 frames: document.querySelectorAll('[data-testid=frames] li').length,
+                 row: [...document.querySelector('[data-testid=reply-row]').children].map((td) => td.textContent) };""")
+
+
+@test("inspector_shows_live_reply_and_plot")
+def inspector_shows_live_reply_and_plot(p):
+    p.open()
+    p.send("/long 150")  # ~1.5 s at 10 ms a token: long enough to watch it stream
+    p.wait(lambda d: (m := p.last_assistant()) and m["status"] == "streaming" and m["text"], 10, "the reply never streamed")
+    open_inspector(p)  # the chat's reply is resumable: it goes on while we look
+    live = p.wait(lambda d: (x := inspector_detail(p)) and not x["hidden"] and x["state"] == "streaming" and x["bars"] > 0 and x,
+                  10, "the inspector never showed the reply streaming")
+    shoot(p, "inspector-live.png")
+    # The list refreshes every second, the streaming detail four times as often.
+    done = p.wait(lambda d: (x := inspector_detail(p)) and x["state"] == "completed" and x["row"][3] == "completed"
+                  and x["bars"] > live["bars"] and x, 15, f"the inspector never caught up with the end (live: {live})")
+    row = done["row"]
+    check(row[1] == "mock" and row[3] == "completed", f"the list row: {row}")
+    check(row[4].endswith("ms") and row[6].endswith("ms") and row[5] != "–", f"first token, tokens/s, duration: {row}")
+    check(done["events"] == done["bars"] >= 100, f"events listed {done['events']}, plotted {done['bars']}")
+    check(done["frames"] == 0, "a local backend has no raw frames")
+    shoot(p, "inspector-reply.png")
+    return f"live at {live['bars']} events, done at {done['bars']}"
+
+
+class PacedUpstream:
+    """A fake OpenAI-compatible upstream: each request gets `words` as stream chunks, the
+    first after `first_s`, then one every `gap_s` (close-delimited, like FakeUpstream)."""
+
+    def __init__(self, words, first_s, gap_s):
+        import http.server
+        words_, first_, gap_ = words, first_s, gap_s
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                time.sleep(first_)
+                for i, word in enumerate(words_):
+                    if i:
+                        time.sleep(gap_)
+                    chunk = {"model": "paced-1", "choices": [{"delta": {"content": word}}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def timed_reply(p, text):
+    """Sends `text` in the chat; (reply text, ms from the click to the first text, to the last growth)."""
+    p.js("""
+        window.__growth = [];
+        const log = document.getElementById('messages');
+        new MutationObserver(() => {
+          const a = [...log.querySelectorAll('article.assistant')].pop();
+          const n = a ? (a.querySelector('.stream') || a.querySelector('.body') || a).textContent.length : 0;
+          const g = window.__growth;
+          if (n > (g.length ? g[g.length - 1][1] : 0)) g.push([performance.now(), n]);
+        }).observe(log, { subtree: true, childList: true, characterData: true });""")
+    p.input().send_keys(text)
+    start = p.js("window.__sent = performance.now(); document.querySelector('[data-testid=send-button]').click(); return window.__sent;")
+    m = p.wait_reply("done", 20)
+    growth = p.js("return window.__growth;")
+    return m["text"].strip(), growth[0][0] - start, growth[-1][0] - start
+
+
+@test("workshop_record_then_replay_offline")
+def workshop_record_then_replay_offline(p):
+    words = ["Record ", "once, ", "replay ", "offline, ", "same ", "pace."]
+    upstream = PacedUpstream(words, first_s=0.25, gap_s=0.12)
+    folder = Path(tempfile.mkdtemp(prefix="runnel-cassettes-"))
+    servers = []
+    try:
+        recorder = Server(p.server.binary, args=["--backend", "openai", "--base-url", upstream.url, "--record", str(folder)],
+                          env={"OPENAI_API_KEY": "sk-browser-test-0123456789abcdef"}).start()
+        servers.append(recorder)
+        p.server = recorder
+        p.open()
+        text, first, last = timed_reply(p, "How do record and replay work?")
+        check(text == "".join(words).strip(), f"the recorded reply: {text!r}")
+        p.wait(lambda d: list(folder.glob("*.json")), 5, "no cassette was written")
+        open_inspector(p)
+        x = p.wait(lambda d: (x := inspector_detail(p)) and x["state"] == "completed" and x["frames"] > 0 and x, 10,
+                   "the inspector shows no raw frames for the remote reply")
+        check(x["frameBars"] == x["frames"], f"frames plotted {x['frameBars']}, listed {x['frames']}")
+        shoot(p, "inspector-remote.png")
+        recorder.halt()
+        upstream.stop()
+
+        player = Server(p.server.binary, args=["--backend", "replay", "--replay", str(folder), "--replay-speed", "1"],
+                        env={"OPENAI_API_KEY": ""}).start()
+        servers.append(player)
+        p.server = player
+        p.open()
+        replayed, first2, last2 = timed_reply(p, "How do record and replay work?")
+        check(replayed == text, f"the replayed reply {replayed!r} differs from the recorded {text!r}")
+        span = last
+        for name, was, now in (("first text", first, first2), ("last text", last, last2)):
+            check(abs(now - was) <= 0.10 * span, f"{name}: recorded at {was:.0f} ms, replayed at {now:.0f} ms (±10 % of {span:.0f})")
+        open_inspector(p)
+        p.wait(lambda d: (x := inspector_detail(p)) and x["state"] == "completed" and x["frames"] > 0, 10,
+               "the replayed reply's frames are not shown")
+        shoot(p, "inspector-replay.png")
+        return f"recorded {first:.0f}–{last:.0f} ms, replayed {first2:.0f}–{last2:.0f} ms"
+    finally:
+        for server in servers:
+            server.stop()
+        upstream.stop() if upstream.httpd.socket.fileno() != -1 else None
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ---- the runner ------------------------------------------------------------------------

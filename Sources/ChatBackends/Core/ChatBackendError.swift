@@ -16,6 +16,8 @@ public struct ChatBackendError: Error, Sendable, Equatable, CustomStringConverti
         case upstreamTimeout = "upstream_timeout"
         /// The upstream answered with something we could not use.
         case upstreamProtocol = "upstream_protocol"
+        /// The `replay` backend holds no cassette for the request (README "Record and replay").
+        case replayUnmatched = "replay_unmatched"
         /// A bug or an unexpected local failure.
         case internalError = "internal"
     }

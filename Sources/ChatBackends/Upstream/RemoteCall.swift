@@ -59,14 +59,28 @@ struct RemoteCall: Sendable {
         case collect(status: Int)
     }
 
-    /// Performs the call, yielding chat events as they arrive.
+    /// Performs the call, yielding chat events as they arrive. When the exchange is traced
+    /// (`ExchangeTrace.current`: recording, the inspector), the request and every part of
+    /// the response are noted there too.
     func run<Interpreter: UpstreamEventInterpreter>(_ interpreter: Interpreter, yield: EventStream.Yield) async throws {
+        let trace = ExchangeTrace.current
+        trace?.noteUpstream(request, body: body, secrets: secrets)
+        try await decode(HTTPStreamClient.stream(request, body: body, timeouts: timeouts, label: label),
+                         interpreter, trace: trace, yield: yield)
+    }
+
+    /// Turns a response into chat events with `interpreter`: the network's, or a
+    /// cassette's played back (`ReplayBackend`), decoded by the same code.
+    func decode<Parts: AsyncSequence<UpstreamPart, any Error>, Interpreter: UpstreamEventInterpreter>(
+        _ parts: Parts, _ interpreter: Interpreter, trace: ExchangeTrace?, yield: EventStream.Yield
+    ) async throws {
         var interpreter = interpreter
         var decoder = SSEDecoder()
         var mode = Mode.events
         var collected = Data()
 
-        reading: for try await part in HTTPStreamClient.stream(request, body: body, timeouts: timeouts, label: label) {
+        reading: for try await part in parts {
+            trace?.note(part)
             switch (part, mode) {
             case (.head(let status, let headers), _):
                 let contentType = headers["content-type"]?.lowercased() ?? ""

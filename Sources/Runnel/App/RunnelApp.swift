@@ -39,7 +39,7 @@ public final class RunnelApp: Sendable {
         }
         mode = configuration.forceEmbedded || !hasFolders ? .embedded : .dev
 
-        let backends = try BackendSet.make(configuration, environment: environment)
+        let backends = try BackendSet.make(configuration, environment: environment, log: log)
         backendNames = backends.names
         conversations = ConversationStore(limits: configuration.conversationLimits)
 
@@ -76,10 +76,20 @@ public final class RunnelApp: Sendable {
         router.add(.get, "/metrics") { [metrics] _ in
             Response(status: .ok, headers: ["Content-Type": Metrics.contentType, "Cache-Control": "no-store"], body: Array(metrics.render().utf8))
         }
-        ChatAPI(backends: backends, conversations: conversations, replies: replies, replySettings: configuration.replies,
+        // Dev mode traces every reply for the inspector; recording keeps whole responses.
+        var replySettings = configuration.replies
+        if mode == .dev {
+            replySettings.tracedRawBytes = configuration.recordDirectory == nil ? InspectorAPI.maxRawBytesPerReply : ExchangeTrace.defaultMaxRawBytes
+        }
+        ChatAPI(backends: backends, conversations: conversations, replies: replies, replySettings: replySettings,
                 heartbeat: configuration.heartbeat, sharesDefaultConversation: !configuration.isPublic, limits: limits, metrics: metrics)
             .install(into: &router)
         ReplyAPI(replies: replies, heartbeat: configuration.heartbeat).install(into: &router)
+        if mode == .dev {
+            InspectorAPI(replies: replies, pages: pages,
+                         shelf: configuration.recordDirectory.map { CassetteShelf(directory: URL(fileURLWithPath: $0, isDirectory: true)) })
+                .install(into: &router)
+        }
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)
 

@@ -52,6 +52,12 @@ public struct RunnelConfiguration: Sendable {
     public var limits = ClientLimitSettings()
     /// How the access log is written (`--log-format`).
     public var logFormat = LogFormat.text
+    /// Save every exchange with a remote backend as a cassette in this folder (`--record`).
+    public var recordDirectory: String?
+    /// Offer the `replay` backend, answering from the cassettes in this folder (`--replay`).
+    public var replayDirectory: String?
+    /// Replay pace: 1 as recorded, 2 twice as fast, 0 at once (`--replay-speed`).
+    public var replaySpeed = 1.0
 
     /// Whether other machines can reach the server: bound to a non-loopback address, or
     /// behind a trusted proxy. A public server asks for the access token, applies the
@@ -85,6 +91,9 @@ public struct ReplyLimits: Sendable {
     public var maxBytes = 2 << 20
     /// How long a resumable reply goes on with no reader (`--reply-grace-seconds`).
     public var grace: Duration = .seconds(30)
+    /// Each reply's exchange is traced (events with their times, a remote backend's raw
+    /// frames) with at most this many raw bytes kept: set in dev mode, for the inspector.
+    var tracedRawBytes: Int?
 
     public init() {}
 }

@@ -1,10 +1,14 @@
 import ChatBackends
+import Foundation
 
 extension BackendSet {
     /// The backends the configuration and environment make available: `echo` and `mock`
     /// always, a remote one when its key (or, for OpenAI-compatible servers, a base URL)
     /// is set. `--model` and `--base-url` apply to the default backend (README "Backends").
-    static func make(_ configuration: RunnelConfiguration, environment: [String: String]) throws -> BackendSet {
+    /// With `--record DIR`, every remote backend saves its exchanges there; with `--replay
+    /// DIR` holding cassettes, `replay` answers from them (README "Record and replay").
+    static func make(_ configuration: RunnelConfiguration, environment: [String: String],
+                     log: @escaping @Sendable (String) -> Void = { _ in }) throws -> BackendSet {
         var settings = BackendConfiguration.fromEnvironment(environment)
         settings.echoDelayMs = configuration.echoDelayMs
         settings.mockTTFTMs = configuration.mockFirstTokenMs
@@ -20,8 +24,20 @@ extension BackendSet {
                 throw RunnelError("--model and --base-url apply to a remote backend, not '\(name)'; pick one with --backend openai|gemini|anthropic")
             }
         }
-        let backends = BackendRegistry.make(settings)
+        var backends = BackendRegistry.make(settings)
+        if let folder = configuration.recordDirectory {
+            let shelf = CassetteShelf(directory: URL(fileURLWithPath: folder, isDirectory: true))
+            backends = backends.map { $0.kind == "remote" ? RecordingBackend($0, shelf: shelf, log: log) : $0 }
+        }
+        if let folder = configuration.replayDirectory {
+            let (cassettes, problems) = CassetteShelf(directory: URL(fileURLWithPath: folder, isDirectory: true)).load()
+            for problem in problems { log("runnel: --replay: skipped \(problem)") }
+            if !cassettes.isEmpty { backends.append(ReplayBackend(cassettes: cassettes, speed: configuration.replaySpeed)) }
+        }
         guard let chosen = backends.first(where: { $0.name == name }) else {
+            if name == "replay", let folder = configuration.replayDirectory {
+                throw RunnelError("backend 'replay' has no cassettes: '\(folder)' holds none (record some with --record \(folder))")
+            }
             throw RunnelError(Self.notConfigured(name, available: backends.map(\.name)))
         }
         return BackendSet([chosen] + backends.filter { $0.name != name }, defaultName: name)
@@ -38,6 +54,7 @@ extension BackendSet {
         case "openai": hint = "set OPENAI_API_KEY, or --base-url for a local OpenAI-compatible server (Ollama: http://localhost:11434/v1)"
         case "gemini": hint = "set GEMINI_API_KEY"
         case "anthropic": hint = "set ANTHROPIC_API_KEY"
+        case "replay": hint = "pass --replay DIR, a folder of cassettes recorded with --record DIR"
         default: hint = "available: \(available.joined(separator: ", "))"
         }
         return "backend '\(name)' is not configured; \(hint)"

@@ -1,4 +1,5 @@
 import ChatBackends
+import Foundation
 import HTTPServer
 import Synchronization
 
@@ -41,6 +42,10 @@ final class Reply: Sendable {
     let message: String
     let resumable: Bool
     let backendName: String
+    /// When the reply began, for listings.
+    let startedAt = Date()
+    /// The exchange with its times and raw frames, in dev mode (the inspector's).
+    let trace: ExchangeTrace?
     private let settings: Settings
     private let conversations: ConversationStore
     private let onEnd: @Sendable (Reply) -> Void
@@ -82,6 +87,7 @@ final class Reply: Sendable {
         self.conversations = conversations
         self.onEnd = onEnd
         self.progress = Mutex(Progress(ticket: ticket, model: backend.model))
+        self.trace = settings.tracedRawBytes.map { ExchangeTrace(maxRawBytes: $0) }
     }
 
     var state: State { progress.withLock { $0.state } }
@@ -89,7 +95,9 @@ final class Reply: Sendable {
 
     /// Starts the backend task (on `executor`, the connection's loop, when given).
     func start(_ backend: any ChatBackend, request: ChatRequest, executor: (any TaskExecutor)?) {
-        let task = Task(executorPreference: executor) { await ChatStream.pump(backend.stream(request), into: self) }
+        let task = Task(executorPreference: executor) { [trace] in
+            await ChatStream.pump(trace?.stream(backend, request) ?? backend.stream(request), into: self)
+        }
         let ended = progress.withLock { progress -> Bool in
             guard progress.state == .streaming else { return true }
             progress.backend = task
@@ -144,6 +152,27 @@ final class Reply: Sendable {
         progress.withLock {
             Summary(state: $0.state, firstChunk: $0.firstChunk, duration: $0.duration,
                     outputTokens: $0.usage?.outputTokens, failureCode: $0.failureCode)
+        }
+    }
+
+    /// What the inspector lists of a reply.
+    struct Overview: Sendable {
+        let state: State
+        let model: String
+        let usage: ChatUsage?
+        let firstChunk: Duration?
+        /// Until now while streaming.
+        let elapsed: Duration
+        let textBytes: Int
+        let logBytes: Int
+        let events: Int
+    }
+
+    var overview: Overview {
+        progress.withLock {
+            Overview(state: $0.state, model: $0.model, usage: $0.usage, firstChunk: $0.firstChunk,
+                     elapsed: $0.duration ?? .now - $0.started, textBytes: $0.text.utf8.count,
+                     logBytes: $0.log.byteCount, events: $0.log.eventCount)
         }
     }
 

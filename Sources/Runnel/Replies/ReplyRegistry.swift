@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The replies a client may read or stop by id: every reply in flight, and finished ones
@@ -46,6 +47,14 @@ final class ReplyRegistry: Sendable {
     }
 
     var count: Int { state.withLock { $0.replies.count } }
+
+    /// Every reply still known (streaming, or finished and retained), newest first.
+    var recent: [Reply] {
+        state.withLock { state in
+            Self.prune(&state, now: .now)
+            return state.replies.values.sorted { $0.startedAt > $1.startedAt }
+        }
+    }
 
     private static func prune(_ state: inout State, now: ContinuousClock.Instant) {
         while state.finishedHead < state.finished.count {

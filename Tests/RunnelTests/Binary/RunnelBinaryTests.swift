@@ -80,7 +80,12 @@ final class RunnelBinaryTests: XCTestCase {
         XCTAssertEqual(index.status, 200)
         XCTAssertTrue(index.text.contains("<script type=\"module\" src=\"/app.js\"></script>"))
         XCTAssertFalse(index.text.contains("__runnel/client.js"), "no hot reload when embedded")
-        for file in try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("Frontend").path) where !file.hasPrefix(".") {
+        // Every file, those in subfolders too (`inspector/`).
+        let files = try FileManager.default.subpathsOfDirectory(atPath: repository.appendingPathComponent("Frontend").path)
+        for file in files where !file.hasPrefix(".") && !file.contains("/.") {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: repository.appendingPathComponent("Frontend/\(file)").path, isDirectory: &isFolder),
+                  !isFolder.boolValue else { continue }
             try client.send("GET /\(file) HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let response = try client.readResponse()
             XCTAssertEqual(response.status, 200, file)
