@@ -78,7 +78,9 @@ cleanup() {
   rm -rf "$TMP"
 }
 
-# start_runnel NAME ARGS...: start BIN on core 0 with --port 0; sets RPID and RPORT
+# start_runnel NAME ARGS...: start BIN on core 0 with --port 0; sets RPID and RPORT.
+# The stream sections run it --embedded, as it is deployed: dev mode (files on disk)
+# also traces every reply for the inspector (a task and a copy of each event per reply).
 # (START_ERR when it fails).
 start_runnel() {
   local name=$1
@@ -345,7 +347,7 @@ EOF
 s_streams() {
   FIGURE="complete echo streams/s"
   GOAL=">= 20,000/s"
-  start_runnel streams --root "$TMP/site" --backend echo --no-reload --quiet || die "$START_ERR"
+  start_runnel streams --embedded --backend echo --no-reload --quiet || die "$START_ERR"
   local url=http://127.0.0.1:$RPORT/api/message
   local words body
   words=$(python3 -c 'print(" ".join(f"word{i}" for i in range(1, 101)))')
@@ -384,7 +386,7 @@ s_streams() {
 s_chunk_latency() {
   FIGURE="chunk jitter p99"
   GOAL="<= 1 ms"
-  start_runnel latency --root "$TMP/site" --backend echo --no-reload --quiet || die "$START_ERR"
+  start_runnel latency --embedded --backend echo --no-reload --quiet || die "$START_ERR"
   run_client "$FIGURE" "$GOAL" 90 chunk_latency.py --port "$RPORT" --words 500 --delay-ms 20
 }
 
@@ -401,7 +403,7 @@ s_concurrent() {
   FIGURE="concurrent slow streams"
   GOAL="all correct, <= 32 KiB"
   # shellcheck disable=SC2086
-  start_runnel concurrent --root "$TMP/site" --backend echo --no-reload --quiet $BURST_RUNNEL_ARGS || die "$START_ERR"
+  start_runnel concurrent --embedded --backend echo --no-reload --quiet $BURST_RUNNEL_ARGS || die "$START_ERR"
   echo "  open-file limit: $(ulimit -n) (runnel and client); runnel options: ${BURST_RUNNEL_ARGS:-(defaults)}"
   # 1 word/s for 30 words: every stream is still open when the last of 10,000 opens
   # (5 s at 2,000/s). Goal 4: first event <= 0.25 s after connect, <= 0.25 s late.
@@ -470,7 +472,7 @@ EOF
   [ -n "$up" ] || die "nginx (upstream) did not start: $(tail -n 2 "$TMP/nginx-up/error.log" 2>/dev/null | tr '\n' ' ')"
   echo "  upstream: nginx on core $CLIENT_CPU answering POST /v1/chat/completions at once with a static 100-event chat.completion.chunk stream ($(stat -c %s "$TMP/upstream/v1/chat/completions") bytes, Content-Length, keep-alive)"
 
-  start_runnel proxied --root "$TMP/site" --backend openai --base-url "http://127.0.0.1:$nport/v1" --model bench-1 --no-reload --quiet || die "$START_ERR"
+  start_runnel proxied --embedded --backend openai --base-url "http://127.0.0.1:$nport/v1" --model bench-1 --no-reload --quiet || die "$START_ERR"
   local url=http://127.0.0.1:$RPORT/api/message
   curl -sN --max-time 10 -X POST -H 'Content-Type: application/json' -d '{"message":"hi","backend":"openai","conversation_id":"curl-check"}' "$url" >"$TMP/proxied.txt" || die "curl stream failed"
   local chunks
@@ -484,7 +486,7 @@ EOF
   local e_rps=$W_RPS e_cpu=$W_CPU
   echo "  echo:   $(fmt_int "$e_rps") complete streams/s, p99 ${W_P99} ms, errors/non-2xx ${W_BAD}, runnel CPU ${e_cpu}%"
   stop_pid "$RPID"
-  start_runnel proxied-openai --root "$TMP/site" --backend openai --base-url "http://127.0.0.1:$nport/v1" --model bench-1 --no-reload --quiet || die "$START_ERR"
+  start_runnel proxied-openai --embedded --backend openai --base-url "http://127.0.0.1:$nport/v1" --model bench-1 --no-reload --quiet || die "$START_ERR"
   url=http://127.0.0.1:$RPORT/api/message
   run_wrk proxied-openai $RPID -t1 -c32 -d10s --latency -s "$HERE/stream.lua" "$url" -- "po$$" run openai || die "wrk (openai) failed"
   local p_rps=$W_RPS p_bad=$W_BAD p_cpu=$W_CPU
@@ -534,7 +536,7 @@ s_proxied_concurrency() {
   for _ in $(seq 100); do grep -q listening "$OUT/slow-upstream.log" && break; sleep 0.05; done
   grep -q listening "$OUT/slow-upstream.log" || die "slow upstream did not start: $(tail -n 2 "$OUT/slow-upstream.log")"
   # shellcheck disable=SC2086
-  start_runnel proxied-slow --root "$TMP/site" --backend openai --base-url "http://127.0.0.1:$uport/v1" --model slow-1 \
+  start_runnel proxied-slow --embedded --backend openai --base-url "http://127.0.0.1:$uport/v1" --model slow-1 \
     --no-reload --quiet $BURST_RUNNEL_ARGS || die "$START_ERR"
   echo "  upstream: slow_upstream.py (asyncio) on core $CLIENT_CPU, 12 chunks at 1 per second; runnel open-file limit $(awk '/open files/ {print $4}' "/proc/$RPID/limits"), options: ${BURST_RUNNEL_ARGS:-(defaults)}"
   local litellm=()
@@ -563,7 +565,7 @@ s_idle() {
 s_stuck_readers() {
   FIGURE="stuck readers"
   GOAL="bounded; all free; all dropped"
-  start_runnel stuck --root "$TMP/site" --backend echo --no-reload --quiet --write-timeout-seconds 15 || die "$START_ERR"
+  start_runnel stuck --embedded --backend echo --no-reload --quiet --write-timeout-seconds 15 || die "$START_ERR"
   # 1,000 clients post a 10,000-word echo and read nothing: each reply (~230 KB of events)
   # outgrows the socket buffers, so every reader is stuck on a full socket.
   run_client "$FIGURE" "$GOAL" 120 stuck_readers.py --port "$RPORT" --pid "$RPID" \
