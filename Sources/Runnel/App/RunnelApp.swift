@@ -80,6 +80,13 @@ public final class RunnelApp: Sendable {
                 heartbeat: configuration.heartbeat, sharesDefaultConversation: !configuration.isPublic, limits: limits, metrics: metrics)
             .install(into: &router)
         ReplyAPI(replies: replies, heartbeat: configuration.heartbeat).install(into: &router)
+        let apiKey: AccessToken?
+        do {
+            apiKey = try configuration.apiKey.map { key throws(RunnelError) in try AccessToken(key) }
+        } catch {
+            throw RunnelError(error.description.replacingOccurrences(of: "--access-token", with: "--api-key"))
+        }
+        ProviderAPI(backends: backends, key: ProviderKey(key: apiKey)).install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)
 
@@ -89,7 +96,7 @@ public final class RunnelApp: Sendable {
         server = HTTPServer(configuration: serverConfiguration, handler: SecurityPolicy(
             next: router, allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
             corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback,
-            gate: AccessGate(token: accessToken), trustedProxies: configuration.trustedProxies, limits: limits))
+            gate: AccessGate(token: accessToken, providerKeyed: apiKey != nil), trustedProxies: configuration.trustedProxies, limits: limits))
         metrics.attach(server)
 
         if let reloadHub {
