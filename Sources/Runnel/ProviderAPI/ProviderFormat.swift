@@ -9,12 +9,13 @@ enum ProviderFormat: Sendable {
     case openAI
     /// `/v1/messages`.
     case anthropic
-    /// `/v1beta/models/{model}:generateContent` and `:streamGenerateContent`.
+    /// `/v1beta/models/{model}:generateContent` and `:streamGenerateContent` (and the
+    /// same under `/v1/`, where the google-genai SDK goes when given a base URL).
     case gemini
 
     /// The format of `path`, or nil outside the provider endpoints.
     init?(path: String) {
-        if path.hasPrefix("/v1beta/") {
+        if path.hasPrefix("/v1beta/") || (path.hasPrefix("/v1/models/") && path.contains(":")) {
             self = .gemini
         } else if path == "/v1/messages" || path.hasPrefix("/v1/messages/") {
             self = .anthropic
