@@ -73,17 +73,38 @@ enum OpenAIFormat {
     /// The streamed `chat.completion.chunk` events.
     struct Encoder: ProviderReply.Encoder {
         let includeUsage: Bool
+        /// A text chunk's bytes before and after `"content":"…"`: the same for every
+        /// chunk of the stream, so made once (this runs once per token).
+        private var head: [UInt8] = []
+        private var tail: [UInt8] = []
 
-        func start(_ summary: ProviderReply.Summary) -> [UInt8] {
-            chunk(summary, delta: [("role", .string("assistant")), ("content", .string(""))])
+        init(includeUsage: Bool) {
+            self.includeUsage = includeUsage
+        }
+
+        mutating func start(_ summary: ProviderReply.Summary) -> [UInt8] {
+            let whole = chunk(summary, delta: [("content", .string(""))])
+            let marker = Array(#""content":"""#.utf8)
+            let at = whole.firstRange(of: marker)!.lowerBound
+            head = Array(whole[..<at])
+            tail = Array(whole[(at + marker.count)...])
+            return chunk(summary, delta: [("role", .string("assistant")), ("content", .string(""))])
         }
 
         func encode(_ event: ChatEvent, _ summary: ProviderReply.Summary) -> [UInt8] {
             switch event {
-            case .delta(let text): chunk(summary, delta: [("content", .string(text))])
-            case .reasoning(let text): chunk(summary, delta: [("reasoning_content", .string(text))])
+            case .delta(let piece): textChunk(#""content":"#, piece)
+            case .reasoning(let piece): textChunk(#""reasoning_content":"#, piece)
             default: []
             }
+        }
+
+        private func textChunk(_ key: String, _ text: String) -> [UInt8] {
+            var bytes = head
+            bytes.reserveCapacity(head.count + tail.count + text.utf8.count + 24)
+            bytes += key.utf8
+            JSON.writeString(text, to: &bytes)
+            return bytes + tail
         }
 
         func finish(_ summary: ProviderReply.Summary) -> [UInt8] {

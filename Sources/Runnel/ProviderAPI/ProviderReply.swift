@@ -4,11 +4,11 @@ import HTTPServer
 
 /// Runs a provider request's backend and answers in a provider format, streamed or whole.
 ///
-/// These streams go straight from the backend to the socket, not through ``Reply``: they
-/// keep no conversation, nobody resumes or stops them by id, and so they need no log. The
-/// backend's stream is pulled by the body's producer; when the client hangs up the server
-/// cancels that task, which ends the backend stream and with it any upstream connection
-/// (the same path that makes `/api/message` cancel at once).
+/// These streams go from the backend to the socket through a small outbox, not through
+/// ``Reply``: they keep no conversation, nobody resumes or stops them by id, and so they
+/// need no log. A pump task pulls the backend and encodes; the body's producer writes what
+/// has piled up. When the client hangs up the server cancels the producer, which cancels
+/// the pump, ending the backend stream and with it any upstream connection.
 ///
 /// Before answering, the backend is pulled up to its first piece of text (or its end): a
 /// backend that fails at once (the mock's `/error`, an upstream 429) gets the format's
@@ -67,24 +67,35 @@ enum ProviderReply {
         return Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
         ]) { writer in
-            var encoder = encoder
-            var summary = Summary(model: model)
-            var out = encoder.start(summary)
-            do {
-                while let event = try await events.next() {
-                    summary.note(event)
-                    out += encoder.encode(event, summary)
-                    if !out.isEmpty {
-                        try await writer.write(out)
-                        out = []
+            let outbox = ProviderOutbox()
+            // The pump keeps the connection's executor, so the backend and the socket
+            // share its event loop, as a reply's backend task does.
+            let pump = Task(executorPreference: writer.executor) {
+                var encoder = encoder
+                var summary = Summary(model: model)
+                outbox.put(encoder.start(summary))
+                do {
+                    while let event = try await events.next() {
+                        summary.note(event)
+                        let bytes = encoder.encode(event, summary)
+                        if !bytes.isEmpty { outbox.put(bytes) }
                     }
+                    if Task.isCancelled { return }  // the client left: nobody to tell
+                    outbox.put(encoder.finish(summary), done: true)
+                } catch let error as ChatBackendError {
+                    outbox.put(encoder.fail(HTTPError(backend: error), summary), done: true)
+                } catch {
+                    outbox.put(encoder.fail(HTTPError(.internalServerError, "unexpected failure: \(error)"), summary), done: true)
                 }
-                if Task.isCancelled { return }  // the client left: nobody to tell
-                out += encoder.finish(summary)
-            } catch let error as ChatBackendError {
-                out += encoder.fail(HTTPError(backend: error), summary)
             }
-            try await writer.write(out)
+            // However this ends (done, the client gone, a failed write), the backend stops.
+            defer { pump.cancel() }
+            while true {
+                let (bytes, done) = await outbox.take()
+                if Task.isCancelled { return }
+                if !bytes.isEmpty { try await writer.write(bytes) }
+                if done { return }
+            }
         }
     }
 
@@ -123,7 +134,7 @@ enum ProviderReply {
 ///
 /// `@unchecked Sendable`: the iterator is used by one task at a time, never two at
 /// once: the handler pulls the first events in ``start(_:)``, and only after it returns
-/// does the body's producer (to which the handler hands this object) call ``next()``.
+/// does the stream's pump task (to which the handler hands this object) call ``next()``.
 private final class PulledEvents: @unchecked Sendable {
     private var iterator: AsyncThrowingStream<ChatEvent, Error>.AsyncIterator
     private var pending: [ChatEvent]
