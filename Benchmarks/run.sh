@@ -389,11 +389,11 @@ s_streams() {
   ochunks=$(grep -c '"delta":{"content":"word' "$TMP/openai_stream.txt")
   olast=$(grep '^data: ' "$TMP/openai_stream.txt" | tail -n 1)
   [ "$ochunks" -eq 100 ] && [ "$olast" = "data: [DONE]" ] || die "curl check (openai format): $ochunks content chunks, last event: ${olast:0:120}"
-  echo "  curl check /v1/chat/completions: 100 content chunks, then data: [DONE]: ok"
+  echo "  curl check /v1/chat/completions: 100 content chunks, then data: [DONE]: ok ($(wc -c <"$TMP/stream.txt") bytes a stream on /api/message)"
   run_wrk streams-openai $RPID -t1 -c32 -d10s --latency -s "$TMP/openai_stream.lua" "$ourl" || die "wrk (openai format) failed"
   local orps=$W_RPS op99=$W_P99 obad=$W_BAD orr
   orr=$(ratio "$orps" "$rps")
-  echo "  /v1/chat/completions: $(fmt_int "$orps") complete streams/s, p99 ${op99} ms, errors/non-2xx ${obad}; ${orr}x /api/message (goal >= 0.9) -> $(goal_met "$orr" ">=" 0.9)"
+  echo "  /v1/chat/completions: $(fmt_int "$orps") complete streams/s, p99 ${op99} ms, errors/non-2xx ${obad}, runnel CPU ${W_CPU}%, $(wc -c <"$TMP/openai_stream.txt") bytes a stream; ${orr}x /api/message (goal >= 0.9) -> $(goal_met "$orr" ">=" 0.9)"
   verdict=$(goal_met "$orr" ">=" 0.9)
   [ "$obad" -gt 0 ] && verdict=no
   record "complete echo streams/s on /v1/chat/completions (x /api/message)" "$(fmt_int "$orps")/s (${orr}x)" "-" "-" ">= 0.9x" "$verdict"

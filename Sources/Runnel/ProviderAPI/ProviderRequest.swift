@@ -76,6 +76,7 @@ struct ProviderBody {
     /// (images, tool results) are refused: the backends take text.
     static func text(of content: Any?, at param: String, textKey: String = "text") throws(HTTPError) -> String {
         if let text = content as? String { return text }
+        if content == nil || content is NSNull { return "" }  // an assistant turn that only called tools
         guard let parts = content as? [Any] else { throw .providerInvalid("'\(param)' must be a string or a list of text parts", param: param) }
         var text = ""
         for (index, part) in parts.enumerated() {
