@@ -4,7 +4,7 @@ JOBS ?= 2
 ARGS ?=
 DIST := dist
 
-.PHONY: help run test test-swift test-node test-browser test-sanitize test-tsan test-asan test-fuzz fuzz release bench bench-litellm deps deps-test deps-bench clean
+.PHONY: help run test test-swift test-node test-browser test-sdk test-sanitize test-tsan test-asan test-fuzz fuzz release bench bench-litellm deps deps-test deps-bench clean
 .DEFAULT_GOAL := help
 
 # `make` alone lists the targets, each with its `## ` comment.
@@ -32,7 +32,7 @@ deps: ## check the toolchain and zlib (installs Debian packages as root)
 VENV := .build/venv
 PY := $(VENV)/bin/python
 
-deps-test: deps $(VENV)/.selenium $(VENV)/.prometheus ## what the tests need: chromium, chromedriver, node, nginx-light, selenium and prometheus_client in .build/venv
+deps-test: deps $(VENV)/.selenium $(VENV)/.prometheus $(VENV)/.sdks ## what the tests need: chromium, chromedriver, node, nginx-light, selenium, prometheus_client and the provider SDKs in .build/venv
 	$(call need_deb,chromium chromium-driver nginx-light)
 	@command -v node >/dev/null || { echo "make: node not found: apt-get install nodejs"; exit 1; }
 
@@ -48,6 +48,12 @@ $(VENV)/.prometheus: $(VENV)/bin/python
 	@echo "make: installing prometheus_client (PyPI) into $(VENV) for the metrics test"
 	@$(PY) -m pip install -q prometheus_client >/dev/null && touch $@
 
+# The provider endpoints (/v1/chat/completions, /v1/messages, /v1beta/models/…) are
+# tested with the providers' own Python SDKs as clients (Tests/SDK).
+$(VENV)/.sdks: $(VENV)/bin/python
+	@echo "make: installing openai, anthropic and google-genai (PyPI) into $(VENV) for the SDK tests"
+	@$(PY) -m pip install -q openai anthropic google-genai >/dev/null && touch $@
+
 deps-bench: deps ## what make bench needs: wrk, nginx-light, hyperfine
 	$(call need_deb,wrk nginx-light hyperfine libcurl4-openssl-dev)
 
@@ -56,7 +62,7 @@ run: deps ## build (release) and serve http://127.0.0.1:8080/ (options: ARGS="--
 	$(SWIFT) build -c release -j $(JOBS) --product runnel
 	.build/release/runnel $(ARGS)
 
-test: deps-test test-swift test-node test-browser test-fuzz ## everything CI runs: Swift, node, browser tests and the fuzzers
+test: deps-test test-swift test-node test-browser test-sdk test-fuzz ## everything CI runs: Swift, node, browser, SDK tests and the fuzzers
 
 test-swift: ## the XCTest suites
 	$(SWIFT) build --build-tests -j $(JOBS)
@@ -69,6 +75,10 @@ test-browser: deps-test ## the real-browser tests (headless Chromium)
 	$(SWIFT) build -j $(JOBS) --product runnel
 	$(PY) Tests/Browser/run.py --binary .build/debug/runnel
 
+test-sdk: deps-test ## the provider endpoints with the official openai, anthropic and google-genai SDKs
+	$(SWIFT) build -j $(JOBS) --product runnel
+	$(PY) Tests/SDK/run.py --binary .build/debug/runnel
+
 # libFuzzer on the parsers (Tests/Fuzz, a package of its own so plain builds never see
 # it): each target for FUZZ_SECONDS, starting from its seed corpus in Tests/Fuzz/Corpus;
 # a crash, an input slower than FUZZ_TIMEOUT seconds, a leak or an out-of-memory fails.
@@ -79,7 +89,11 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS := FuzzRequestParser FuzzChunkedBody FuzzSSEDecoder FuzzJSONExtraction
 FUZZ_BUILD := .build-fuzz
 
-fuzz: deps ## libFuzzer on the parsers for FUZZ_SECONDS each
+fuzz: deps #test-sdk: deps-test ## the provider endpoints with the official openai, anthropic and google-genai SDKs
+	$(SWIFT) build -j $(JOBS) --product runnel
+	$(PY) Tests/SDK/run.py --binary .build/debug/runnel
+
+# libFuzzer on the parsers for FUZZ_SECONDS each
 	$(SWIFT) build --package-path Tests/Fuzz --scratch-path $(FUZZ_BUILD) -c release -j $(JOBS) \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xswiftc -use-ld=lld
 	@for target in $(FUZZ_TARGETS); do \

@@ -379,6 +379,26 @@ s_streams() {
   record "complete echo streams/s (100 words, 32 conns)" "$(fmt_int "$rps")/s" "-" "-" ">= 20,000/s" "$verdict"
   record "echo stream p99 (complete, 32 conns)" "${p99} ms" "-" "-" "-" "-"
   echo "$check" | grep -q 'bad=0 ' || record "echo streams validated under load" "${check#validate: }" - - "all good" no
+
+  # The same 100-word echo streams in OpenAI's format (POST /v1/chat/completions, model
+  # echo), on the same runnel in the same run: the provider format should cost little
+  # over the native one. The wrk script is written here: one request body, no state.
+  local ourl=http://127.0.0.1:$RPORT/v1/chat/completions
+  local obody="{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"$words\"}]}"
+  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[%s]]\n' "$obody" >"$TMP/openai_stream.lua"
+  curl -sN --max-time 10 -X POST -H 'Content-Type: application/json' -d "$obody" "$ourl" >"$TMP/openai_stream.txt" || die "curl (openai format) failed"
+  local ochunks olast
+  ochunks=$(grep -c '"delta":{"content":"word' "$TMP/openai_stream.txt")
+  olast=$(grep '^data: ' "$TMP/openai_stream.txt" | tail -n 1)
+  [ "$ochunks" -eq 100 ] && [ "$olast" = "data: [DONE]" ] || die "curl check (openai format): $ochunks content chunks, last event: ${olast:0:120}"
+  echo "  curl check /v1/chat/completions: 100 content chunks, then data: [DONE]: ok ($(wc -c <"$TMP/stream.txt") bytes a stream on /api/message)"
+  run_wrk streams-openai $RPID -t1 -c32 -d10s --latency -s "$TMP/openai_stream.lua" "$ourl" || die "wrk (openai format) failed"
+  local orps=$W_RPS op99=$W_P99 obad=$W_BAD orr
+  orr=$(ratio "$orps" "$rps")
+  echo "  /v1/chat/completions: $(fmt_int "$orps") complete streams/s, p99 ${op99} ms, errors/non-2xx ${obad}, runnel CPU ${W_CPU}%, $(wc -c <"$TMP/openai_stream.txt") bytes a stream; ${orr}x /api/message (goal >= 0.9) -> $(goal_met "$orr" ">=" 0.9)"
+  verdict=$(goal_met "$orr" ">=" 0.9)
+  [ "$obad" -gt 0 ] && verdict=no
+  record "complete echo streams/s on /v1/chat/completions (x /api/message)" "$(fmt_int "$orps")/s (${orr}x)" "-" "-" ">= 0.9x" "$verdict"
 }
 
 # --- 3. per-chunk server-added latency -------------------------------------------

@@ -1,7 +1,7 @@
 // Runnel's chat: wires the page to POST /api/message and renders the streamed reply.
 import { readEvents } from './sse.js';
 import { loadChat, saveChat, freshChat, randomId, isConversationId } from './store.js';
-import { h, renderMessage, fill, dropLastActions, copyText } from './view.js';
+import { h, renderMessage, fill, dropLastActions, copyText, paintThinking } from './view.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -172,7 +172,9 @@ function paintSoon(el, msg) {
   if (el.painting) return;
   el.painting = requestAnimationFrame(() => {
     el.painting = 0;
-    if (msg.status === 'streaming') el.live?.update(msg.text);
+    if (msg.status !== 'streaming') return;
+    el.live?.update(msg.text);
+    paintThinking(el, msg, true);
   });
 }
 
@@ -185,6 +187,7 @@ async function streamInto(msg, conv, open) {
   stick = true;
   follow();
   const started = performance.now();
+  let thinkingSince = null; // when this stream's first thinking event came
   let ended = false;
   try {
     const res = await open(ctrl.signal);
@@ -199,10 +202,21 @@ async function streamInto(msg, conv, open) {
       for await (const { event: ev, id } of readEvents(res, { ids: true })) {
         if (!ev || typeof ev !== 'object') continue;
         if (id) msg.lastEventId = Number(id);
-        if (typeof ev.chunk === 'string') {
+        if (typeof ev.thinking === 'string' && !ev.end) {
+          const fresh = !msg.thinking;
+          msg.thinking = (msg.thinking || '') + ev.thinking;
+          thinkingSince ??= performance.now();
+          if (fresh) { fill(el, msg); el.thinking.open = !msg.text; } // the block appears, open while it streams
+          paintSoon(el, msg);
+          follow();
+        } else if (typeof ev.chunk === 'string') {
           const t = performance.now();
           const first = msg.meta.first_chunk_ms == null;
           if (first) msg.meta.first_chunk_ms = t - started;
+          if (thinkingSince != null && msg.meta.thought_ms == null) {
+            msg.meta.thought_ms = t - thinkingSince; // the answer starts: the thinking folds away
+            if (el.thinking) { el.thinking.open = false; paintThinking(el, msg, true); }
+          }
           msg.text += ev.chunk;
           paintSoon(el, msg);
           // First chunk parsed → painted: a task queued from rAF runs after that frame's paint.
@@ -215,6 +229,7 @@ async function streamInto(msg, conv, open) {
         } else if (ev.end) {
           ended = true;
           if (typeof ev.full_response === 'string') msg.text = ev.full_response;
+          if (typeof ev.thinking === 'string') msg.thinking = ev.thinking;
           for (const k of ['backend', 'model', 'first_chunk_ms', 'elapsed_ms', 'usage']) if (ev[k] != null) msg.meta[k] = ev[k];
           if (ev.stopped) msg.status = 'stopped';
           else if (ev.interrupted) msg.status = 'interrupted';

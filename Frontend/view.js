@@ -94,6 +94,27 @@ export class LiveMarkdown {
   }
 }
 
+/** What the Thinking block's summary says: live, then how long the model thought. */
+export function thinkingLabel(msg, streaming) {
+  if (streaming && !msg.text) return 'Thinking…';
+  const ms = msg.meta?.thought_ms;
+  return ms == null ? 'Thoughts' : `Thought for ${duration(ms)}`;
+}
+
+/**
+ * The reply's reasoning, in a <details> kept on the element (so its open state survives
+ * re-renders): the caller opens it while the model thinks and folds it when the answer
+ * starts. Plain text, and not part of the reply: Copy leaves it out. Null without reasoning.
+ */
+export function paintThinking(el, msg, streaming) {
+  if (!msg.thinking) return null;
+  el.thinking ??= h('details', { class: 'thinking', 'data-testid': 'thinking' },
+    h('summary', {}), h('div', { class: 'thinking-body' }));
+  el.thinking.firstChild.textContent = thinkingLabel(msg, streaming);
+  el.thinking.lastChild.textContent = msg.thinking;
+  return el.thinking;
+}
+
 /** A message's element; `last` adds Regenerate/Retry (only the last reply has them). */
 export function renderMessage(msg, last = false) {
   const el = h('article', { class: `msg ${msg.role}`, 'data-role': msg.role, 'data-id': msg.id });
@@ -114,10 +135,11 @@ export function fill(el, msg, last = true) {
   const body = el.live?.body ?? h('div', { class: 'body md' }, msg.text ? toDOM(msg.text) : null);
   el.live?.update(msg.text, !streaming);
   if (!streaming) el.live = null;
-  if (!msg.text && msg.status === 'done') body.append(h('p', { class: 'muted' }, '(empty reply)'));
+  if (!msg.text && msg.status === 'done' && !msg.thinking) body.append(h('p', { class: 'muted' }, '(empty reply)'));
   const err = msg.error;
   el.replaceChildren(...[
     h('h2', { class: 'sr-only' }, 'Runnel replied:'),
+    paintThinking(el, msg, streaming),
     body,
     msg.json !== undefined && jsonPanel(msg.json),
     msg.status === 'interrupted' && h('p', { class: 'note', 'data-testid': 'interrupted' }, 'Interrupted'),

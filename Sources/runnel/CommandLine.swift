@@ -42,6 +42,7 @@ struct CommandLineOptions {
             $0.logFormat = format
         },
         Option(flag: "--access-token", value: "T", help: "token a public server asks for (default: made at start, printed)") { $0.accessToken = $1 },
+        Option(flag: "--api-key", value: "KEY", help: "key the OpenAI/Anthropic/Gemini endpoints ask for, as each SDK sends it") { $0.apiKey = $1 },
         Option(flag: "--trusted-proxy", value: "CIDR", help: "believe X-Forwarded-For from these peers (repeatable)") {
             do { $0.trustedProxies.append(try CIDR(parsing: $1)) } catch { throw Failure(description: "--trusted-proxy: \(error)") }
         },

@@ -427,6 +427,42 @@ def markdown_code_json_meta(p):
     return meta
 
 
+@test("thinking_streams_then_folds")
+def thinking_streams_then_folds(p):
+    p.d.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": p.server.url.rstrip("/"), "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    p.open()
+    # Each frame, what the last reply's Thinking block shows: open?, its text's length, the
+    # answer's length, the summary.
+    p.js("""window.__think = [];
+            const tick = () => {
+              const t = document.querySelector('#messages article:last-of-type [data-testid="thinking"]');
+              if (t) window.__think.push([t.open, t.querySelector('.thinking-body').textContent.length,
+                                          t.closest('article').querySelector('.body').textContent.length,
+                                          t.querySelector('summary').textContent]);
+              if (window.__think.length < 20000) requestAnimationFrame(tick);
+            };
+            requestAnimationFrame(tick);""")
+    p.send("/think hello there")
+    m = p.wait_reply("done")
+    frames = p.js("return window.__think;")
+    live = [f for f in frames if f[0] and f[2] == 0]
+    check(len({f[1] for f in live}) >= 2, f"the thinking did not stream open before the answer: {frames[:5]}")
+    check(all(f[3] == "Thinking…" for f in live), f"the summary while thinking: {live[:3]}")
+    last = frames[-1]
+    check(not last[0] and last[2] > 0, f"the thinking did not fold away once the answer came: {last}")
+    check(re.fullmatch(r"Thought for [\d.]+ (ms|s)", last[3]), f"the summary does not say how long: {last[3]!r}")
+    # Copy takes the answer only.
+    button = p.d.find_element(By.CSS_SELECTOR, '#messages article:last-of-type [data-action="copy"]')
+    button.click()
+    p.wait(lambda d: button.text == "Copied", 5, f"Copy did not say Copied (says {button.text!r})")
+    clip = p.d.execute_async_script(
+        "const done = arguments[0]; navigator.clipboard.readText().then(done, (e) => done('ERR ' + e));")
+    check("The user asks about" not in clip and "hello there" in clip,
+          f"Copy included the thinking or missed the answer: {clip[:120]!r}")
+    return last[3]
+
+
 RENDER_WHOLE = """
     const [text, done] = [arguments[0], arguments[arguments.length - 1]];
     import('/markdown.js').then((m) => { const d = document.createElement('div'); d.append(m.toDOM(text)); done(d.innerHTML); });"""

@@ -25,7 +25,7 @@ final class EchoBackendTests: XCTestCase {
 
     func testEmptyAndWhitespaceOnlyMessages() async {
         let empty = await collect(EchoBackend().stream(request("")))
-        XCTAssertEqual(empty.events, [])
+        XCTAssertEqual(empty.events, [.finish(.stop)], "nothing to echo: the reply is empty, and done")
         let blank = await collect(EchoBackend().stream(request("   ")))
         XCTAssertEqual(blank.deltas, ["   "])
     }

@@ -26,3 +26,11 @@ test('metadata: the same fields whatever the outcome', () => {
   assert.equal(metaText({ backend: 'openai' }, 'text'), 'openai');
   assert.equal(metaText(undefined, 'text'), '');
 });
+
+test('thinking: live, then how long the model thought', async () => {
+  const { thinkingLabel } = await import('../../Frontend/view.js');
+  assert.equal(thinkingLabel({ thinking: 'hmm', text: '' }, true), 'Thinking…');
+  assert.equal(thinkingLabel({ thinking: 'hmm', text: 'Hi', meta: { thought_ms: 2340 } }, true), 'Thought for 2.3 s');
+  assert.equal(thinkingLabel({ thinking: 'hmm', text: 'Hi', meta: { thought_ms: 420 } }, false), 'Thought for 420 ms');
+  assert.equal(thinkingLabel({ thinking: 'hmm', text: 'Hi', meta: {} }, false), 'Thoughts', 'no timing after a reload');
+});

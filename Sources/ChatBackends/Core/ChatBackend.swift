@@ -20,4 +20,12 @@ public protocol ChatBackend: Sendable {
     /// Streams the reply to `request`. Failures arrive as a thrown `ChatBackendError`,
     /// possibly after some deltas.
     func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error>
+    /// The same backend asking its upstream for `model` instead (a request's
+    /// `backend/model`). A local backend has one model and returns itself.
+    func withModel(_ model: String) -> any ChatBackend
+}
+
+extension ChatBackend {
+    /// A local backend's answer: itself.
+    public func withModel(_ model: String) -> any ChatBackend { self }
 }

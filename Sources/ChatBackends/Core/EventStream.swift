@@ -19,7 +19,7 @@ enum EventStream {
                 try await body { event in
                     // Deltas are forwarded as chunks unchecked downstream, so an empty one
                     // would become an empty chunk, which the wire format forbids.
-                    if case .delta(let text) = event, text.isEmpty { return }
+                    if event.isEmptyText { return }
                     continuation.yield(event)
                 }
                 continuation.finish()
@@ -34,5 +34,15 @@ enum EventStream {
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+}
+
+extension ChatEvent {
+    /// An empty delta or reasoning piece: dropped, since the wire formats forbid empty chunks.
+    var isEmptyText: Bool {
+        switch self {
+        case .delta(let text), .reasoning(let text): return text.isEmpty
+        default: return false
+        }
     }
 }

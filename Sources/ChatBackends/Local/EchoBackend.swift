@@ -28,7 +28,7 @@ public struct EchoBackend: ChatBackend {
         let words = Self.words(of: request.lastUserText)
         return ScriptedStream.play(words.enumerated().map { index, word in
             .event(.delta(word), afterMs: index > 0 ? delayMs : 0)
-        })
+        } + [.event(.finish(.stop))])
     }
 
     static func words(of text: String) -> [String] {

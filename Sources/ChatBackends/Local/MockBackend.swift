@@ -34,6 +34,7 @@ public struct MockBackend: ChatBackend {
 
         let text: String
         var failAfter: Int?
+        var thinks = false
         switch command.kind {
         case .error:
             return ScriptedStream.play([.fail(ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure (/error)"))])
@@ -42,7 +43,12 @@ public struct MockBackend: ChatBackend {
         case .errorMidStream:
             text = Self.conversationalReply(command.text, request)
             failAfter = Self.tokensBeforeMidStreamError
-        case .reply: text = Self.conversationalReply(command.text, request)
+        case .reply:
+            text = Self.conversationalReply(command.text, request)
+            thinks = MockReplies.thinksFirst(about: command.text)
+        case .think:
+            text = Self.conversationalReply(command.text, request)
+            thinks = true
         case .long(let words): text = MockReplies.long(words: words)
         case .json: text = MockReplies.json(about: command.text, turn: Self.turn(of: request))
         case .html: text = MockReplies.html
@@ -50,16 +56,25 @@ public struct MockBackend: ChatBackend {
         }
 
         var steps: [ScriptedStream.Step] = [.event(.model(model))]
+        // The reasoning phase: its pieces come first, paced like the reply's.
+        let reasoning = thinks ? MockReplies.reasoning(about: command.text, turn: Self.turn(of: request)) : ""
+        let thoughts = MockTokenizer.pieces(of: reasoning)
+        for (index, piece) in thoughts.enumerated() {
+            steps.append(.event(.reasoning(piece), afterMs: index == 0 ? pacing.first : pacing.next))
+        }
         let pieces = MockTokenizer.pieces(of: text)
         for (index, piece) in pieces.enumerated() {
-            let pause = index == 0 ? pacing.first : pacing.next
+            let pause = index == 0 && thoughts.isEmpty ? pacing.first : pacing.next
             if index == failAfter {
                 steps.append(.fail(ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure mid-stream (/error-mid)"), afterMs: pause))
                 return ScriptedStream.play(steps)
             }
             steps.append(.event(.delta(piece), afterMs: pause))
         }
-        steps.append(.event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count))))
+        // As OpenAI counts them: the reasoning tokens are part of the output.
+        steps.append(.event(.finish(.stop)))
+        steps.append(.event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count + thoughts.count,
+                                             reasoningTokens: thinks ? thoughts.count : nil))))
         return ScriptedStream.play(steps)
     }
 

@@ -19,6 +19,8 @@ struct MockCommand: Equatable {
         case hang
         /// A reply quoting HTML and script text, for testing that UIs escape it.
         case html
+        /// Reason first (`.reasoning` events), then a scripted reply about `text`.
+        case think
         /// The list of commands.
         case help
     }
@@ -55,6 +57,7 @@ struct MockCommand: Equatable {
             case "/hang": kind = .hang
             case "/html": kind = .html
             case "/help": kind = .help
+            case "/think": kind = .think
             case "/long":
                 let count = after.prefix(while: { !$0.isWhitespace })
                 if let words = Int(count), words >= 0 {

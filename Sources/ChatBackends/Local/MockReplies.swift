@@ -28,6 +28,20 @@ enum MockReplies {
         return script(topic, context, data)
     }
 
+    /// Whether a normal message gets a reasoning phase first: one asking "why", the kind
+    /// of question a reasoning model thinks over (`/think` asks for it on any message).
+    static func thinksFirst(about text: String) -> Bool {
+        text.drop(while: \.isWhitespace).prefix(3).lowercased() == "why"
+    }
+
+    /// The mock's reasoning before its reply: plain sentences that depend only on the
+    /// message and the turn.
+    static func reasoning(about text: String, turn: Int) -> String {
+        "The user asks about \u{201C}\(quoted(text))\u{201D} (message \(turn)). "
+            + "I should restate the question, pick the two or three points that matter, and answer with a short example. "
+            + "Keep it concise; end with a next step."
+    }
+
     /// A reply that is mostly one JSON block, for testing `json_data` extraction.
     static func json(about text: String, turn: Int) -> String {
         """
@@ -74,6 +88,7 @@ enum MockReplies {
     - `/error-mid` — send a few chunks, then fail
     - `/slow` — pace the reply ten times slower (combine: `/slow /long 50`)
     - `/long N` — exactly *N* words of prose (default 2000)
+    - `/think` — reason first (a thinking phase), then reply; a message starting with *why* does too
     - `/json` — a reply that is mostly a JSON block
     - `/hang` — never send the first token (until you cancel)
     - `/html` — markup and script text, to check the UI escapes it

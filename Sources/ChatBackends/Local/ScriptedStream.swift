@@ -24,7 +24,7 @@ enum ScriptedStream {
                     switch step {
                     case .event(let event, let afterMs):
                         try await cursor.pause(afterMs)
-                        if case .delta(let text) = event, text.isEmpty { continue }
+                        if event.isEmptyText { continue }
                         return event
                     case .fail(let error, let afterMs):
                         try await cursor.pause(afterMs)

@@ -29,6 +29,13 @@ public struct AnthropicBackend: ChatBackend {
         self.maxTokens = maxTokens
     }
 
+    /// This backend asking for `model`; see `ChatBackend.withModel(_:)`.
+    public func withModel(_ model: String) -> any ChatBackend {
+        var settings = settings
+        settings.model = model
+        return AnthropicBackend(settings: settings, systemPrompt: systemPrompt, timeouts: timeouts, maxTokens: maxTokens)
+    }
+
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
         RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {

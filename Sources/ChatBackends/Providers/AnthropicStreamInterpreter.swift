@@ -1,9 +1,10 @@
 /// Reads Anthropic's Messages stream: `message_start` (model, input tokens),
-/// `content_block_delta` with `text_delta` (the text), `message_delta` (output tokens),
-/// `message_stop` (the end), `ping`, and `error` events.
+/// `content_block_delta` with `text_delta` (the text), `thinking_delta` (reasoning, in
+/// `thinking` blocks) and `signature_delta` (the reasoning's signature), `message_delta`
+/// (`stop_reason`, output tokens), `message_stop` (the end), `ping`, and `error` events.
 ///
-/// Other block types (thinking, tool input) are not part of a chat reply and are skipped,
-/// as are event types added after this was written, as Anthropic's versioning asks.
+/// Other block types (redacted thinking, tool input) are not part of a chat reply and are
+/// skipped, as are event types added after this was written, as Anthropic's versioning asks.
 struct AnthropicStreamInterpreter: UpstreamEventInterpreter {
     let label: String
     let secrets: [String]
@@ -25,9 +26,15 @@ struct AnthropicStreamInterpreter: UpstreamEventInterpreter {
                 emit(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: usage.outputTokens)))
             }
         case "content_block_delta":
-            guard payload.delta?.type == "text_delta", let text = payload.delta?.text, !text.isEmpty else { return }
-            emit(.delta(text))
+            guard let delta = payload.delta else { return }
+            switch delta.type {
+            case "text_delta": if let text = delta.text, !text.isEmpty { emit(.delta(text)) }
+            case "thinking_delta": if let thinking = delta.thinking, !thinking.isEmpty { emit(.reasoning(thinking)) }
+            case "signature_delta": if let signature = delta.signature, !signature.isEmpty { emit(.reasoningSignature(signature)) }
+            default: break
+            }
         case "message_delta":
+            if let reason = payload.delta?.stopReason { emit(.finish(ChatFinishReason(anthropic: reason))) }
             guard let usage = payload.usage else { return }
             emit(.usage(ChatUsage(inputTokens: usage.totalInput ?? inputTokens, outputTokens: usage.outputTokens)))
         case "message_stop":
@@ -48,7 +55,8 @@ struct AnthropicStreamInterpreter: UpstreamEventInterpreter {
     private struct Event {
         var type: String?
         var message: (model: String?, usage: Usage?)?
-        var delta: (type: String?, text: String?)?
+        /// A block's delta, or `message_delta`'s (which has `stop_reason`).
+        var delta: Delta?
         var usage: Usage?
         var error: StreamPayload.ErrorObject?
 
@@ -65,10 +73,13 @@ struct AnthropicStreamInterpreter: UpstreamEventInterpreter {
                         }
                     }
                 case "delta":
-                    delta = try json.readObject(into: (type: nil, text: nil)) { key, json, delta in
+                    delta = try json.readObject(into: Delta()) { key, json, delta in
                         switch key {
                         case "type": delta.type = try json.readString()
                         case "text": delta.text = try json.readString()
+                        case "thinking": delta.thinking = try json.readString()
+                        case "signature": delta.signature = try json.readString()
+                        case "stop_reason": delta.stopReason = try json.readString()
                         default: break
                         }
                     }
@@ -78,6 +89,14 @@ struct AnthropicStreamInterpreter: UpstreamEventInterpreter {
                 }
             }
         }
+    }
+
+    private struct Delta {
+        var type: String?
+        var text: String?
+        var thinking: String?
+        var signature: String?
+        var stopReason: String?
     }
 
     private struct Usage {

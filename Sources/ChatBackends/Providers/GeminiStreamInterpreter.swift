@@ -1,5 +1,6 @@
 /// Reads Gemini's `alt=sse` stream: each event is a `GenerateContentResponse` with
-/// `candidates[0].content.parts[*].text`, `usageMetadata` and `modelVersion`.
+/// `candidates[0].content.parts[*].text` (a part with `"thought": true` is a reasoning
+/// summary), `usageMetadata` (with `thoughtsTokenCount`) and `modelVersion`.
 ///
 /// There is no end marker; the last response carries a `finishReason`. Errors come as
 /// `{"error": {"code", "message", "status"}}`; a blocked prompt or reply arrives as
@@ -38,15 +39,20 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
             events.append(.model(model))
         }
         if let candidate = response.firstCandidate {
-            for text in candidate.texts where !text.isEmpty {
-                sawText = true
-                events.append(.delta(text))
+            for part in candidate.parts where !part.text.isEmpty {
+                if part.thought {
+                    events.append(.reasoning(part.text))
+                } else {
+                    sawText = true
+                    events.append(.delta(part.text))
+                }
             }
             if let reason = candidate.finishReason {
                 sawFinishReason = true
                 if !sawText && !Self.normalFinishReasons.contains(reason) {
                     throw ChatBackendError(.upstreamProtocol, "\(label): the reply was blocked (\(reason))")
                 }
+                events.append(.finish(ChatFinishReason(gemini: reason)))
             }
         }
         // Every response repeats the running totals; report them only when they change.
@@ -68,7 +74,7 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
     /// The fields of a response this reads (wire names in the `case`s); others are skipped.
     private struct Response {
         var firstCandidate: Candidate?
-        /// `usageMetadata`: `promptTokenCount` and `candidatesTokenCount`.
+        /// `usageMetadata`: `promptTokenCount`, `candidatesTokenCount` and `thoughtsTokenCount`.
         var usage: ChatUsage?
         var modelVersion: String?
         /// `promptFeedback.blockReason`.
@@ -79,7 +85,15 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
             try json.readObject { key, json in
                 switch key {
                 case "candidates": firstCandidate = try json.readFirstElement(Candidate.init)
-                case "usageMetadata": usage = try StreamPayload.usage(&json, input: "promptTokenCount", output: "candidatesTokenCount")
+                case "usageMetadata":
+                    usage = try json.readObject(into: ChatUsage()) { key, json, usage in
+                        switch key {
+                        case "promptTokenCount": usage.inputTokens = try json.readInt()
+                        case "candidatesTokenCount": usage.outputTokens = try json.readInt()
+                        case "thoughtsTokenCount": usage.reasoningTokens = try json.readInt()
+                        default: break
+                        }
+                    }
                 case "modelVersion": modelVersion = try json.readString()
                 case "promptFeedback":
                     try json.readObject { key, json in
@@ -93,9 +107,9 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
     }
 
     private struct Candidate {
-        /// The texts of `content.parts`, in order, without thought summaries
-        /// (`thought: true`: the model's reasoning, not its reply).
-        var texts: [String] = []
+        /// The text parts of `content.parts`, in order; `thought`: a reasoning summary
+        /// (`"thought": true`), not the reply.
+        var parts: [(text: String, thought: Bool)] = []
         var finishReason: String?
 
         init(_ json: inout JSONReader) throws {
@@ -114,7 +128,7 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
                                 default: break
                                 }
                             }
-                            if let text, thought != true { texts.append(text) }
+                            if let text { parts.append((text, thought == true)) }
                         }
                     }
                 case "finishReason": finishReason = try json.readString()

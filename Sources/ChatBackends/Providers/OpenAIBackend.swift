@@ -34,6 +34,13 @@ public struct OpenAIBackend: ChatBackend {
         self.key = settings.trimmedKey
     }
 
+    /// This backend asking for `model`; see `ChatBackend.withModel(_:)`.
+    public func withModel(_ model: String) -> any ChatBackend {
+        var settings = settings
+        settings.model = model
+        return OpenAIBackend(settings: settings, systemPrompt: systemPrompt, timeouts: timeouts)
+    }
+
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
         RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {

@@ -1,8 +1,10 @@
 /// Reads OpenAI's `chat.completion.chunk` stream.
 ///
-/// Each event is a chunk with `model`, `choices[0].delta.content` and, at the end when
-/// `include_usage` was asked for, a `usage` object with empty `choices`; `data: [DONE]`
-/// ends the stream. Errors can arrive inside the stream as `{"error": {…}}`.
+/// Each event is a chunk with `model`, `choices[0].delta.content` (reasoning models add
+/// `delta.reasoning_content` — DeepSeek, vLLM, llama.cpp — or `delta.reasoning` —
+/// OpenRouter, Ollama), `choices[0].finish_reason` and, at the end when `include_usage`
+/// was asked for, a `usage` object (with `completion_tokens_details.reasoning_tokens`)
+/// and empty `choices`; `data: [DONE]` ends the stream. Errors can arrive inside the stream as `{"error": {…}}`.
 struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
     let label: String
     let secrets: [String]
@@ -33,8 +35,12 @@ struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
             emit(.model(model))
         }
         if let choice = chunk.firstChoice {
+            if let reasoning = choice.reasoning, !reasoning.isEmpty { emit(.reasoning(reasoning)) }
             if let content = choice.content, !content.isEmpty { emit(.delta(content)) }
-            if choice.finishReason != nil { sawFinishReason = true }
+            if let reason = choice.finishReason {
+                sawFinishReason = true
+                emit(.finish(ChatFinishReason(openAI: reason)))
+            }
         }
         if let usage = chunk.usage {
             emit(.usage(usage))
@@ -61,8 +67,23 @@ struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
                 switch key {
                 case "model": model = try json.readString()
                 case "choices": firstChoice = try json.readFirstElement(Choice.init)
-                case "usage": usage = try StreamPayload.usage(&json, input: "prompt_tokens", output: "completion_tokens")
+                case "usage": usage = try Self.usage(&json)
                 case "error": error = try StreamPayload.ErrorObject.read(&json)
+                default: break
+                }
+            }
+        }
+
+        /// `prompt_tokens`, `completion_tokens` and `completion_tokens_details.reasoning_tokens`.
+        static func usage(_ json: inout JSONReader) throws -> ChatUsage? {
+            try json.readObject(into: ChatUsage()) { key, json, usage in
+                switch key {
+                case "prompt_tokens": usage.inputTokens = try json.readInt()
+                case "completion_tokens": usage.outputTokens = try json.readInt()
+                case "completion_tokens_details":
+                    try json.readObject { key, json in
+                        if key == "reasoning_tokens" { usage.reasoningTokens = try json.readInt() }
+                    }
                 default: break
                 }
             }
@@ -71,6 +92,8 @@ struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
 
     private struct Choice {
         var content: String?
+        /// `reasoning_content` or `reasoning`, whichever the server uses.
+        var reasoning: String?
         var finishReason: String?
 
         init(_ json: inout JSONReader) throws {
@@ -78,7 +101,11 @@ struct OpenAIStreamInterpreter: UpstreamEventInterpreter {
                 switch key {
                 case "delta":
                     try json.readObject { key, json in
-                        if key == "content" { content = try json.readString() }
+                        switch key {
+                        case "content": content = try json.readString()
+                        case "reasoning_content", "reasoning": reasoning = try json.readString() ?? reasoning
+                        default: break
+                        }
                     }
                 case "finish_reason": finishReason = try json.readString()
                 default: break

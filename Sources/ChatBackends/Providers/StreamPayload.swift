@@ -64,14 +64,6 @@ enum StreamPayload {
 }
 
 extension StreamPayload {
-    /// A usage object's two counts, named `input` and `output` on the wire; `nil` for `null`.
-    static func usage(_ json: inout JSONReader, input: String, output: String) throws -> ChatUsage? {
-        try json.readObject(into: ChatUsage()) { key, json, usage in
-            if key == input { usage.inputTokens = try json.readInt() }
-            if key == output { usage.outputTokens = try json.readInt() }
-        }
-    }
-
     /// An error object inside a stream, with the fields any provider uses: OpenAI
     /// `message`, `type`, `code`; Anthropic `type`, `message`; Gemini `code`, `message`,
     /// `status`.

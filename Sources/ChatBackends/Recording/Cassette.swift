@@ -74,7 +74,7 @@ public struct Cassette: Codable, Sendable {
     /// A normalized event: `{"type": "delta", "at_ms": 12.5, "text": "Hi"}`. One `type`
     /// per `ChatEvent` case (see `init(_:at:)` and `chatEvent`, the two places to extend).
     public struct Event: Codable, Sendable {
-        /// `delta`, `usage` or `model`.
+        /// `delta`, `reasoning`, `signature`, `usage`, `model` or `finish`.
         public var type: String
         /// Milliseconds from the request.
         public var atMs: Double
@@ -85,6 +85,9 @@ public struct Cassette: Codable, Sendable {
         /// A usage event's counts.
         public var inputTokens: Int?
         public var outputTokens: Int?
+        public var reasoningTokens: Int?
+        /// A finish event's reason (`stop`, `length`, …).
+        public var reason: String?
     }
 
     /// `{"type": "completed"}`, `{"type": "failed", "code", "message"}` or `{"type": "cancelled"}`.
@@ -105,13 +108,23 @@ extension Cassette.Event {
         case .delta(let text):
             type = "delta"
             self.text = text
+        case .reasoning(let text):
+            type = "reasoning"
+            self.text = text
+        case .reasoningSignature(let signature):
+            type = "signature"
+            self.text = signature
         case .usage(let usage):
             type = "usage"
             inputTokens = usage.inputTokens
             outputTokens = usage.outputTokens
+            reasoningTokens = usage.reasoningTokens
         case .model(let name):
             type = "model"
             model = name
+        case .finish(let finish):
+            type = "finish"
+            reason = finish.rawValue
         }
     }
 
@@ -119,8 +132,11 @@ extension Cassette.Event {
     public var chatEvent: ChatEvent? {
         switch type {
         case "delta": text.map(ChatEvent.delta)
-        case "usage": .usage(ChatUsage(inputTokens: inputTokens, outputTokens: outputTokens))
+        case "reasoning": text.map(ChatEvent.reasoning)
+        case "signature": text.map(ChatEvent.reasoningSignature)
+        case "usage": .usage(ChatUsage(inputTokens: inputTokens, outputTokens: outputTokens, reasoningTokens: reasoningTokens))
         case "model": model.map(ChatEvent.model)
+        case "finish": reason.flatMap(ChatFinishReason.init(rawValue:)).map(ChatEvent.finish)
         default: nil
         }
     }

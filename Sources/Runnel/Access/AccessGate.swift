@@ -16,12 +16,16 @@ struct AccessGate: Sendable {
 
     /// Nil: no token asked (a loopback server without `--access-token`).
     let token: AccessToken?
+    /// Whether the provider endpoints have a key of their own (`--api-key`): then they
+    /// check it, the way each SDK sends it, instead of the access token.
+    var providerKeyed = false
 
     /// Nil when the request may go on; the redirect that completes a login otherwise.
     /// Throws 401 when it carries no valid token. `secure`: the client reached us over
     /// HTTPS (a trusted proxy said so), so the cookie may only travel over HTTPS.
     func check(_ request: Request, secure: Bool) throws(HTTPError) -> Response? {
         guard let token, !Self.openPaths.contains(request.path) else { return nil }
+        if providerKeyed && ProviderFormat(path: request.path) != nil { return nil }
         if let query = request.head.query, let given = Self.tokenParameter(in: query) {
             guard token.matches(given) else { throw .unauthorized("the token in the address is not this server's") }
             guard request.method == .get || request.method == .head else { return nil }

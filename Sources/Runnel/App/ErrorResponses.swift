@@ -1,12 +1,15 @@
 import HTTPServer
 
 /// Where every error becomes a response, whoever raised it (a route, the security policy,
-/// the router, the server's parser): JSON `{"error": {"code", "message", …}}` on the API,
-/// plain text elsewhere, with the error's headers and the security headers.
+/// the router, the server's parser): on the provider endpoints the provider's own error
+/// JSON (``ProviderFormat``), JSON `{"error": {"code", "message", …}}` on the API, plain
+/// text elsewhere, with the error's headers and the security headers.
 enum ErrorResponses {
     static func response(for error: HTTPError, path: String?) -> Response {
         var response: Response
-        if path.map(isAPI) ?? false {
+        if let format = path.flatMap(ProviderFormat.init(path:)) {
+            response = Response(status: error.status, headers: ["Content-Type": "application/json"], body: format.errorBody(error).bytes)
+        } else if path.map(isAPI) ?? false {
             let fields: [(String, JSON)] = [("code", .string(error.code)), ("message", .string(error.message))]
                 + error.details.map { ($0.name, .string($0.value)) }
             response = Response(status: error.status, headers: ["Content-Type": "application/json"],
@@ -36,5 +39,5 @@ enum ErrorResponses {
         """
 
     /// The paths whose clients are programs: errors there are JSON.
-    static func isAPI(_ path: String) -> Bool { path.hasPrefix("/api/") }
+    static func isAPI(_ path: String) -> Bool { path.hasPrefix("/api/") || ProviderFormat(path: path) != nil }
 }

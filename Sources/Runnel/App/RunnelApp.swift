@@ -90,6 +90,13 @@ public final class RunnelApp: Sendable {
                          shelf: configuration.recordDirectory.map { CassetteShelf(directory: URL(fileURLWithPath: $0, isDirectory: true)) })
                 .install(into: &router)
         }
+        let apiKey: AccessToken?
+        do {
+            apiKey = try configuration.apiKey.map { key throws(RunnelError) in try AccessToken(key) }
+        } catch {
+            throw RunnelError(error.description.replacingOccurrences(of: "--access-token", with: "--api-key"))
+        }
+        ProviderAPI(backends: backends, key: ProviderKey(key: apiKey)).install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)
 
@@ -99,7 +106,7 @@ public final class RunnelApp: Sendable {
         server = HTTPServer(configuration: serverConfiguration, handler: SecurityPolicy(
             next: router, allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
             corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback,
-            gate: AccessGate(token: accessToken), trustedProxies: configuration.trustedProxies, limits: limits))
+            gate: AccessGate(token: accessToken, providerKeyed: apiKey != nil), trustedProxies: configuration.trustedProxies, limits: limits))
         metrics.attach(server)
 
         if let reloadHub {

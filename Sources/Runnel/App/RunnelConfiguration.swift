@@ -45,6 +45,8 @@ public struct RunnelConfiguration: Sendable {
     public var server = ServerConfiguration()
     /// The token a public server asks for (`--access-token`); nil there: one is made at start.
     public var accessToken: String?
+    /// The key the provider endpoints (`/v1/…`, `/v1beta/…`) ask for (`--api-key`); nil: open.
+    public var apiKey: String?
     /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`). Any makes the
     /// server public, whatever its bind: the proxy brings other machines' requests.
     public var trustedProxies: [CIDR] = []

@@ -11,9 +11,12 @@ enum ChatStream {
         do {
             for try await event in events {
                 switch event {
-                case .delta(let text): if !reply.append(chunk: text) { return }
+                case .delta(let text): if !reply.append(.chunk(text)) { return }
+                case .reasoning(let text): if !reply.append(.thinking(text)) { return }
                 case .usage(let usage): reply.note(usage: usage)
                 case .model(let model): reply.note(model: model)
+                case .finish(let reason): reply.note(finish: reason)
+                case .reasoningSignature: break  // opaque, for Anthropic clients only
                 }
             }
             // A cancelled stream just ends: that was the reply ending, so this is a no-op.
@@ -25,13 +28,17 @@ enum ChatStream {
         }
     }
 
-    /// The bytes `appendChunkEvent` adds around the escaped text.
+    /// The bytes `appendTextEvent` adds around the escaped text of a `chunk` event.
     static let chunkEventOverhead = #"data: {"chunk":""}"#.utf8.count + 2
+    /// The same for a `thinking` event.
+    static let thinkingEventOverhead = #"data: {"thinking":""}"#.utf8.count + 2
 
-    /// `data: {"chunk":"…"}` and its blank line, written without building a JSON tree:
-    /// this runs once per token.
-    static func appendChunkEvent(_ text: String, to bytes: inout [UInt8]) {
-        bytes += #"data: {"chunk":"#.utf8
+    /// `data: {"<field>":"…"}` and its blank line (`chunk` or `thinking`), written without
+    /// building a JSON tree: this runs once per token.
+    static func appendTextEvent(_ field: StaticString, _ text: String, to bytes: inout [UInt8]) {
+        bytes += #"data: {""#.utf8
+        bytes += UnsafeBufferPointer(start: field.utf8Start, count: field.utf8CodeUnitCount)
+        bytes += #"":"#.utf8
         JSON.writeString(text, to: &bytes)
         bytes += [UInt8(ascii: "}"), 0x0A, 0x0A]
     }

@@ -56,8 +56,13 @@ final class Reply: Sendable {
         var state = State.streaming
         var ticket: ConversationStore.Ticket?
         var text = ""
+        /// The reasoning, in full (the end event's `thinking`).
+        var thinking = ""
         /// Bytes the text takes once escaped in the end event (and, at most, in `json_data`).
         var escapedTextBytes = 0
+        /// Bytes the reasoning takes once escaped in the end event.
+        var escapedThinkingBytes = 0
+        var finishReason: ChatFinishReason?
         var model: String
         var usage: ChatUsage?
         var firstChunk: Duration?
@@ -108,21 +113,44 @@ final class Reply: Sendable {
 
     // MARK: - The backend side
 
-    /// Appends a chunk event; false once the reply has ended (stop pulling the backend).
-    func append(chunk text: String) -> Bool {
+    /// What the backend produced: a piece of the reply, or of the reasoning before it.
+    enum Piece {
+        case chunk(String)
+        case thinking(String)
+    }
+
+    /// Appends a `chunk` or `thinking` event; false once the reply has ended (stop pulling
+    /// the backend). Both count against the log's cap, with the room the closing events
+    /// will take to repeat them: the text twice (`full_response`, and at most `json_data`),
+    /// the reasoning once (`thinking`).
+    func append(_ piece: Piece) -> Bool {
         var event: [UInt8] = []
-        ChatStream.appendChunkEvent(text, to: &event)
+        let isThinking: Bool
+        switch piece {
+        case .chunk(let text):
+            ChatStream.appendTextEvent("chunk", text, to: &event)
+            isThinking = false
+        case .thinking(let text):
+            ChatStream.appendTextEvent("thinking", text, to: &event)
+            isThinking = true
+        }
         enum Outcome { case appended([CheckedContinuation<Void, Never>]), ended, tooLarge }
         let outcome = progress.withLock { progress -> Outcome in
             guard progress.state == .streaming else { return .ended }
-            let escaped = progress.escapedTextBytes + event.count - ChatStream.chunkEventOverhead
-            guard progress.log.byteCount + event.count + 2 * escaped + Self.closingReserve <= settings.maxBytes else {
+            let escapedPiece = event.count - (isThinking ? ChatStream.thinkingEventOverhead : ChatStream.chunkEventOverhead)
+            let escapedText = progress.escapedTextBytes + (isThinking ? 0 : escapedPiece)
+            let escapedThinking = progress.escapedThinkingBytes + (isThinking ? escapedPiece : 0)
+            guard progress.log.byteCount + event.count + 2 * escapedText + escapedThinking + Self.closingReserve <= settings.maxBytes else {
                 return .tooLarge
             }
             if progress.firstChunk == nil { progress.firstChunk = .now - progress.started }
             progress.log.append(event)
-            progress.text += text
-            progress.escapedTextBytes = escaped
+            switch piece {
+            case .chunk(let text): progress.text += text
+            case .thinking(let text): progress.thinking += text
+            }
+            progress.escapedTextBytes = escapedText
+            progress.escapedThinkingBytes = escapedThinking
             return .appended(Self.takeWaiters(&progress))
         }
         switch outcome {
@@ -178,6 +206,7 @@ final class Reply: Sendable {
 
     func note(model: String) { progress.withLock { $0.model = model } }
     func note(usage: ChatUsage) { progress.withLock { $0.usage = usage } }
+    func note(finish reason: ChatFinishReason) { progress.withLock { $0.finishReason = reason } }
 
     // MARK: - Ending
 
@@ -240,11 +269,19 @@ final class Reply: Sendable {
             ("backend", .string(backendName)), ("model", .string(progress.model)),
             ("conversation_id", .string(conversationID)),
         ]
+        // Only a reply that reasoned, or stopped for another reason than being done, has
+        // these: the default stream stays as it was for clients that know neither.
+        if !progress.thinking.isEmpty { end.append(("thinking", .string(progress.thinking))) }
+        if let reason = progress.finishReason, reason != .stop || !progress.thinking.isEmpty {
+            end.append(("finish_reason", .string(reason.rawValue)))
+        }
         if let usage = progress.usage {
-            end.append(("usage", .object([
+            var counts: [(String, JSON)] = [
                 ("input_tokens", usage.inputTokens.map(JSON.int) ?? .null),
                 ("output_tokens", usage.outputTokens.map(JSON.int) ?? .null),
-            ])))
+            ]
+            if let reasoning = usage.reasoningTokens { counts.append(("reasoning_tokens", .int(reasoning))) }
+            end.append(("usage", .object(counts)))
         }
         if let firstChunk = progress.firstChunk { end.append(("first_chunk_ms", .int(ChatStream.milliseconds(firstChunk)))) }
         end.append(("elapsed_ms", .int(ChatStream.milliseconds(.now - progress.started))))

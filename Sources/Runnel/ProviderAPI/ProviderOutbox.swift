@@ -1,0 +1,61 @@
+import Synchronization
+
+/// The bytes a provider stream's pump has encoded and its writer has not sent yet.
+///
+/// The pump (a task pulling the backend) puts, the writer (the response's producer)
+/// takes everything there is at once: what piles up while a write is in progress goes
+/// out in the next one, as a reply's log does for `/api/message`. An instant backend
+/// (`echo`) so costs a few writes per stream rather than one per event.
+final class ProviderOutbox: Sendable {
+    private struct State {
+        var bytes: [UInt8] = []
+        var done = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Adds `bytes`; `done`: nothing follows them.
+    func put(_ bytes: [UInt8], done: Bool = false) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.bytes += bytes
+            state.done = state.done || done
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Everything put so far (waiting for something unless done) and whether that is all.
+    /// Returns at once, possibly with nothing, when the calling task is cancelled.
+    func take() async -> (bytes: [UInt8], done: Bool) {
+        while true {
+            if let ready = takeNow() { return ready }
+            if Task.isCancelled { return ([], false) }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if !state.bytes.isEmpty || state.done || Task.isCancelled { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume()
+            }
+        }
+    }
+
+    private func takeNow() -> (bytes: [UInt8], done: Bool)? {
+        state.withLock { state in
+            guard !state.bytes.isEmpty || state.done else { return nil }
+            defer { state.bytes = [] }
+            return (state.bytes, state.done)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import ChatBackends
+import Foundation
+import HTTPServer
+
+/// Runs a provider request's backend and answers in a provider format, streamed or whole.
+///
+/// These streams go from the backend to the socket through a small outbox, not through
+/// ``Reply``: they keep no conversation, nobody resumes or stops them by id, and so they
+/// need no log. A pump task pulls the backend and encodes; the body's producer writes what
+/// has piled up. When the client hangs up the server cancels the producer, which cancels
+/// the pump, ending the backend stream and with it any upstream connection.
+///
+/// Before answering, the backend is pulled up to its first piece of text (or its end): a
+/// backend that fails at once (the mock's `/error`, an upstream 429) gets the format's
+/// HTTP error and status, so each SDK raises its own exception class. Later failures go
+/// inside the stream, in the format's way.
+enum ProviderReply {
+    /// What a reply said so far; the encoders read it to write usage and endings.
+    struct Summary {
+        let id: String
+        let created: Int
+        /// The model as the client asked for it.
+        let model: String
+        var text = ""
+        var reasoning = ""
+        var signature = ""
+        var usage = ChatUsage()
+        var finish: ChatFinishReason?
+
+        init(model: String) {
+            id = ReplyID.make()
+            created = Int(Date().timeIntervalSince1970)
+            self.model = model
+        }
+
+        mutating func note(_ event: ChatEvent) {
+            switch event {
+            case .delta(let piece): text += piece
+            case .reasoning(let piece): reasoning += piece
+            case .reasoningSignature(let piece): signature += piece
+            case .usage(let counts): usage = counts
+            case .finish(let reason): finish = reason
+            case .model: break  // the client's name for the model is echoed back
+            }
+        }
+
+        var inputTokens: Int { usage.inputTokens ?? 0 }
+        var outputTokens: Int { usage.outputTokens ?? 0 }
+    }
+
+    /// A format's way of writing a streamed reply.
+    protocol Encoder: Sendable {
+        /// What goes out before the first event.
+        mutating func start(_ summary: Summary) -> [UInt8]
+        /// What `event` becomes (often nothing until later), `summary` already updated by it.
+        mutating func encode(_ event: ChatEvent, _ summary: Summary) -> [UInt8]
+        /// The closing events of a completed reply.
+        mutating func finish(_ summary: Summary) -> [UInt8]
+        /// The error event of a reply that failed after it started.
+        mutating func fail(_ error: HTTPError, _ summary: Summary) -> [UInt8]
+    }
+
+    /// A streamed answer: 200 and `text/event-stream` once the backend has started well.
+    static func stream(_ request: ProviderRequest, encoder: some Encoder) async throws(HTTPError) -> Response {
+        let events = try await PulledEvents.start(request.backend.stream(request.chat))
+        let model = request.model
+        return Response(status: .ok, headers: [
+            "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
+        ]) { writer in
+            let outbox = ProviderOutbox()
+            // The pump keeps the connection's executor, so the backend and the socket
+            // share its event loop, as a reply's backend task does.
+            let pump = Task(executorPreference: writer.executor) {
+                var encoder = encoder
+                var summary = Summary(model: model)
+                outbox.put(encoder.start(summary))
+                do {
+                    while let event = try await events.next() {
+                        summary.note(event)
+                        let bytes = encoder.encode(event, summary)
+                        if !bytes.isEmpty { outbox.put(bytes) }
+                    }
+                    if Task.isCancelled { return }  // the client left: nobody to tell
+                    outbox.put(encoder.finish(summary), done: true)
+                } catch let error as ChatBackendError {
+                    outbox.put(encoder.fail(HTTPError(backend: error), summary), done: true)
+                } catch {
+                    outbox.put(encoder.fail(HTTPError(.internalServerError, "unexpected failure: \(error)"), summary), done: true)
+                }
+            }
+            // However this ends (done, the client gone, a failed write), the backend stops.
+            defer { pump.cancel() }
+            while true {
+                let (bytes, done) = await outbox.take()
+                if Task.isCancelled { return }
+                if !bytes.isEmpty { try await writer.write(bytes) }
+                if done { return }
+            }
+        }
+    }
+
+    /// A whole answer: every event collected; any failure is the format's HTTP error.
+    static func collect(_ request: ProviderRequest) async throws(HTTPError) -> Summary {
+        var summary = Summary(model: request.model)
+        do {
+            for try await event in request.backend.stream(request.chat) { summary.note(event) }
+        } catch let error as ChatBackendError {
+            throw HTTPError(backend: error)
+        } catch {
+            throw HTTPError(.internalServerError, "unexpected failure: \(error)")
+        }
+        return summary
+    }
+
+    /// One server-sent event: `event: <name>` when named, then `data: <json>` and a blank line.
+    static func event(_ body: JSON) -> [UInt8] { event(nil, body) }
+
+    static func event(_ name: String?, _ body: JSON) -> [UInt8] {
+        var bytes: [UInt8] = []
+        if let name { bytes += "event: \(name)\n".utf8 }
+        bytes += "data: ".utf8
+        body.write(to: &bytes)
+        bytes += [0x0A, 0x0A]
+        return bytes
+    }
+
+    static func json(_ body: JSON) -> Response {
+        Response(status: .ok, headers: ["Content-Type": "application/json"], body: body.bytes)
+    }
+}
+
+/// A backend's stream with its first events already pulled, so the handler learns of a
+/// failure before it answers.
+///
+/// `@unchecked Sendable`: the iterator is used by one task at a time, never two at
+/// once: the handler pulls the first events in ``start(_:)``, and only after it returns
+/// does the stream's pump task (to which the handler hands this object) call ``next()``.
+private final class PulledEvents: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<ChatEvent, Error>.AsyncIterator
+    private var pending: [ChatEvent]
+
+    private init(_ iterator: AsyncThrowingStream<ChatEvent, Error>.AsyncIterator, pending: [ChatEvent]) {
+        self.iterator = iterator
+        self.pending = pending
+    }
+
+    /// Pulls until the first text or reasoning, or the end; throws the backend's failure
+    /// if it comes first.
+    static func start(_ stream: AsyncThrowingStream<ChatEvent, Error>) async throws(HTTPError) -> PulledEvents {
+        var iterator = stream.makeAsyncIterator()
+        var pending: [ChatEvent] = []
+        do {
+            while let event = try await iterator.next() {
+                pending.append(event)
+                switch event {
+                case .delta, .reasoning: return PulledEvents(iterator, pending: pending)
+                default: continue
+                }
+            }
+        } catch let error as ChatBackendError {
+            throw HTTPError(backend: error)
+        } catch {
+            throw HTTPError(.internalServerError, "unexpected failure: \(error)")
+        }
+        return PulledEvents(iterator, pending: pending)
+    }
+
+    func next() async throws -> ChatEvent? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        return try await iterator.next()
+    }
+}
