@@ -92,4 +92,12 @@ final class JSONExtractorTests: XCTestCase {
         _ = JSONExtractor.firstJSON(in: text)
         XCTAssertLessThan(millisecondsSince(start), 10_000)
     }
+
+    /// Found by the fuzzer (Tests/Fuzz/FuzzJSONExtraction): a NUL made Foundation read an
+    /// empty document as valid, and the extractor returned "".
+    func testControlCharactersAreNotJSON() {
+        XCTAssertNil(JSONExtractor.firstJSON(in: "\u{0}```json\n\n\u{0}2\u{0}o"))
+        XCTAssertFalse(JSONBytes.parses(Array("{\"a\":\u{1}1}".utf8)))
+        XCTAssertEqual(JSONExtractor.firstJSON(in: "```json\n{\"a\": 1}\n```"), "{\"a\":1}")
+    }
 }

@@ -31,8 +31,12 @@ enum JSONBytes {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Whether `bytes` is one complete JSON value (Foundation's strict parser decides).
+    /// Whether `bytes` is one complete JSON value (Foundation's strict parser decides,
+    /// once raw control characters are ruled out: JSON allows none outside whitespace, and
+    /// Foundation stops reading at a NUL, so `"\n\0…"` passed as an empty document —
+    /// found by the fuzzer).
     static func parses<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        guard !bytes.contains(where: { $0 < 0x20 && !isWhitespace($0) }) else { return false }
         do {
             _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
             return true
