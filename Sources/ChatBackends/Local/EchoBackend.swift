@@ -26,9 +26,10 @@ public struct EchoBackend: ChatBackend {
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
         let delayMs = Self.clamp(request.delayMs ?? defaultDelayMs)
         let words = Self.words(of: request.lastUserText)
-        return ScriptedStream.play(words.enumerated().map { index, word in
-            .event(.delta(word), afterMs: index > 0 ? delayMs : 0)
-        } + [.event(.finish(.stop))])
+        // Steps made as they play: only the words are kept for the stream's life.
+        return ScriptedStream.play(count: words.count + 1) { index in
+            index < words.count ? .event(.delta(words[index]), afterMs: index > 0 ? delayMs : 0) : .event(.finish(.stop))
+        }
     }
 
     static func words(of text: String) -> [String] {

@@ -17,7 +17,14 @@ enum ScriptedStream {
     }
 
     static func play(_ steps: [Step]) -> AsyncThrowingStream<ChatEvent, Error> {
-        let cursor = Cursor(steps)
+        play(count: steps.count) { steps[$0] }
+    }
+
+    /// Plays `count` steps made one at a time by `step` (from 0): a long script need not
+    /// exist as an array of steps for the whole life of its stream (an echo of 30 words
+    /// held ~1.4 KB of them per stream).
+    static func play(count: Int, _ step: @escaping @Sendable (Int) -> Step) -> AsyncThrowingStream<ChatEvent, Error> {
+        let cursor = Cursor(count: count, step: step)
         return AsyncThrowingStream(unfolding: {
             do {
                 while let step = cursor.next() {
@@ -41,16 +48,20 @@ enum ScriptedStream {
     }
 
     private final class Cursor: Sendable {
-        private let steps: [Step]
+        private let count: Int
+        private let step: @Sendable (Int) -> Step
         private let index = Atomic<Int>(0)
         /// When the previous step was due; the schedule starts at the first step.
         private let due = Mutex<ContinuousClock.Instant?>(nil)
 
-        init(_ steps: [Step]) { self.steps = steps }
+        init(count: Int, step: @escaping @Sendable (Int) -> Step) {
+            self.count = count
+            self.step = step
+        }
 
         func next() -> Step? {
             let position = index.add(1, ordering: .relaxed).oldValue
-            return position < steps.count ? steps[position] : nil
+            return position < count ? step(position) : nil
         }
 
         func pause(_ milliseconds: Int) async throws {
