@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Deadlines of the loop's waits and timers, kept in a min-heap so that a timeout costs
 /// O(log n) however many connections the loop holds, instead of a scan of every
 /// registration.
@@ -109,5 +111,63 @@ extension EventLoop.State {
         guard let registration = registrations[wait.fd] else { return false }
         let waiter = wait.purpose == .write ? registration.writer : registration.reader
         return waiter?.token == wait.token
+    }
+}
+
+extension EventLoop {
+    /// Suspends until `deadline` on this loop's timer heap: no Dispatch timer and no hop
+    /// through another thread, which is what a task pacing its output (a scripted reply
+    /// sending a word a second) would otherwise pay per step. Cancellation ends the wait
+    /// with `CancellationError`.
+    public func sleep(until deadline: ContinuousClock.Instant) async throws {
+        let wait = TimedWait()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                guard wait.start(continuation) else { return continuation.resume(throwing: CancellationError()) }
+                let timer = schedule(at: deadline) { wait.finish(nil) }
+                wait.setTimer(timer)
+            }
+        } onCancel: {
+            wait.finish(CancellationError())
+        }
+    }
+}
+
+/// One `sleep(until:)`: resumed once, by its timer or by cancellation, whichever is first.
+private final class TimedWait: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Void, any Error>?
+        var timer: EventLoop.Timer?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    /// False when cancellation came first.
+    func start(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
+        state.withLock { state in
+            guard !state.finished else { return false }
+            state.continuation = continuation
+            return true
+        }
+    }
+
+    func setTimer(_ timer: EventLoop.Timer) {
+        let cancelNow = state.withLock { state -> Bool in
+            state.timer = timer
+            return state.finished
+        }
+        if cancelNow { timer.cancel() }
+    }
+
+    func finish(_ error: (any Error)?) {
+        let (continuation, timer) = state.withLock { state -> (CheckedContinuation<Void, any Error>?, EventLoop.Timer?) in
+            guard !state.finished else { return (nil, nil) }
+            state.finished = true
+            defer { state.continuation = nil }
+            return (state.continuation, state.timer)
+        }
+        timer?.cancel()
+        if let error { continuation?.resume(throwing: error) } else { continuation?.resume() }
     }
 }

@@ -133,3 +133,29 @@ final class PollerTests: XCTestCase {
         do { try await loop.waitReadable(local); XCTFail("interrupted") } catch SocketError.closed {}
     }
 }
+
+/// `EventLoop.sleep(until:)`: a wait on the loop's timer heap.
+final class EventLoopSleepTests: XCTestCase {
+    func testSleepEndsAtItsDeadlineOnTheLoop() async throws {
+        let loop = try EventLoop()
+        defer { loop.stop() }
+        let deadline = ContinuousClock.now + .milliseconds(30)
+        let onLoop = try await Task(executorPreference: loop) {
+            try await loop.sleep(until: deadline)
+            return EventLoop.current === loop
+        }.value
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now, deadline, "not before its deadline")
+        XCTAssertTrue(onLoop, "resumed on the loop")
+    }
+
+    func testCancellationEndsTheSleep() async throws {
+        let loop = try EventLoop()
+        defer { loop.stop() }
+        let sleeper = Task(executorPreference: loop) { try await loop.sleep(until: .now + .seconds(3600)) }
+        sleeper.cancel()
+        do {
+            try await sleeper.value
+            XCTFail("a cancelled sleep returned normally")
+        } catch is CancellationError {}
+    }
+}

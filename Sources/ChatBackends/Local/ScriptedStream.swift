@@ -1,3 +1,4 @@
+import Sockets
 import Synchronization
 
 /// A local backend's reply as a script of paced steps, played on the consumer's own task
@@ -70,7 +71,15 @@ enum ScriptedStream {
                 due = target
                 return target
             }
-            if milliseconds > 0 { try await Task.sleep(until: target, tolerance: .zero, clock: .continuous) }
+            if milliseconds > 0 {
+                // On an event loop (a reply's backend task runs on its connection's), its
+                // timer heap paces the script; elsewhere (tests, other programs) Task.sleep.
+                if let loop = EventLoop.current {
+                    try await loop.sleep(until: target)
+                } else {
+                    try await Task.sleep(until: target, tolerance: .zero, clock: .continuous)
+                }
+            }
             try Task.checkCancellation()
         }
     }
