@@ -86,7 +86,7 @@ public final class HTTPServer: Sendable {
     /// Whether ``shutdown()`` has begun: streaming producers should wrap up.
     public var isShuttingDown: Bool { registry.isShuttingDown }
 
-    /// Graceful shutdown (DESIGN §7): stop accepting, close idle connections, let
+    /// Graceful shutdown (README "Options"): stop accepting, close idle connections, let
     /// responses in flight finish for ``ServerConfiguration/shutdownGracePeriod``, then
     /// cancel the streams still running (their producers see cancellation and
     /// ``ResponseBodyWriter/isShuttingDown``), and close whatever remains.

@@ -3,7 +3,7 @@ import CSystem
 import Glibc
 #endif
 
-/// Every limit and timeout of the server (DESIGN §7), with its documented default.
+/// Every limit and timeout of the server (README "Options"), with its documented default.
 ///
 /// ```swift
 /// var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
@@ -52,7 +52,7 @@ public struct ServerConfiguration: Sendable {
     /// Open connections at most; further ones are closed as soon as they are accepted.
     public var maxConnections = 10_000
     /// Kernel send buffer per connection: with the one piece a writer holds, it bounds
-    /// what a client that stops reading costs (DESIGN §7: ≤ 256 KiB).
+    /// what a client that stops reading costs (≤ 256 KiB).
     public var sendBufferBytes = 128 * 1024
     /// How long a graceful shutdown lets streaming responses finish before cancelling them.
     public var shutdownGracePeriod: Duration = .seconds(5)
