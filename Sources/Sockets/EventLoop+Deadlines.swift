@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Deadlines of the loop's waits and timers, kept in a min-heap so that a timeout costs
 /// O(log n) however many connections the loop holds, instead of a scan of every
 /// registration.
@@ -141,7 +139,7 @@ private final class TimedWait: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// False when cancellation came first.
     func start(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {

@@ -1,5 +1,4 @@
 import CSystem
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +16,7 @@ import Glibc
 public final class EventLoop: TaskExecutor, Sendable {
     let epollFD: Int32
     private let wakeFD: Int32
-    let state = Mutex(State())
+    let state = Lock(State())
 
     struct Waiter {
         let continuation: CheckedContinuation<Void, any Error>

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 import Runnel
-import Synchronization
+import Sockets
 
 /// `runnel`: parse the command line, start the app, wait for a signal.
 @main
@@ -52,7 +52,7 @@ enum RunnelCommand {
 
 /// The app once it exists, for the signal thread.
 private final class RunningApp: Sendable {
-    private let slot = Mutex<RunnelApp?>(nil)
+    private let slot = Lock<RunnelApp?>(nil)
     var app: RunnelApp? {
         get { slot.withLock { $0 } }
         set { slot.withLock { $0 = newValue } }

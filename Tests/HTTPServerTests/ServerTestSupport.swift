@@ -1,11 +1,12 @@
 import HTTPServer
+import Sockets
 import Synchronization
 import TestSupport
 import XCTest
 
 /// Things a test's handlers report, each observable with an expectation.
 final class Probe: Sendable {
-    let cancelled = Mutex<ContinuousClock.Instant?>(nil)
+    let cancelled = Lock<ContinuousClock.Instant?>(nil)
     let written = Atomic<Int>(0)
     let cancelledExpectation = XCTestExpectation(description: "producer cancelled")
 }

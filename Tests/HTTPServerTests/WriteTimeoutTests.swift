@@ -1,5 +1,5 @@
 @testable import HTTPServer
-import Synchronization
+import Sockets
 import TestSupport
 import XCTest
 
@@ -38,7 +38,7 @@ final class WriteTimeoutTests: XCTestCase {
     }
 
     func testStreamToAClientThatNeverReadsIsDropped() throws {
-        let failure = Mutex<(any Error)?>(nil)
+        let failure = Lock<(any Error)?>(nil)
         let failed = expectation(description: "the stream's write failed")
         var router = makeTestRouter()
         router.add(.get, "/forever") { _ in

@@ -53,7 +53,7 @@ enum ScriptedStream {
         private let step: @Sendable (Int) -> Step
         private let index = Atomic<Int>(0)
         /// When the previous step was due; the schedule starts at the first step.
-        private let due = Mutex<ContinuousClock.Instant?>(nil)
+        private let due = Lock<ContinuousClock.Instant?>(nil)
 
         init(count: Int, step: @escaping @Sendable (Int) -> Step) {
             self.count = count

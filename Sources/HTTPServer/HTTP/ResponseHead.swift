@@ -1,7 +1,7 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+import Sockets
 
 /// Serialises a response's status line and header fields.
 enum ResponseHead {
@@ -62,7 +62,7 @@ enum ResponseHead {
 
 /// The IMF-fixdate for the `Date` header, formatted at most once a second.
 enum HTTPDate {
-    private static let cache = Mutex<(second: time_t, text: String)>((0, ""))
+    private static let cache = Lock<(second: time_t, text: String)>((0, ""))
 
     static func now() -> String {
         let second = time(nil)

@@ -1,4 +1,4 @@
-import Synchronization
+import Sockets
 
 /// Runs `body` with a writer that also sends a `: ping` comment whenever nothing was
 /// written for `interval`, so proxies keep a silent stream open. The pings stop when
@@ -44,7 +44,7 @@ extension Result where Failure == any Error {
 /// A writer that remembers when it last wrote.
 private final class HeartbeatWriter: ResponseBodyWriter {
     private let base: any ResponseBodyWriter
-    private let last = Mutex(ContinuousClock.now)
+    private let last = Lock(ContinuousClock.now)
 
     init(_ base: any ResponseBodyWriter) { self.base = base }
 

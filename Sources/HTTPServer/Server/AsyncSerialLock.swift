@@ -1,9 +1,9 @@
-import Synchronization
+import Sockets
 
 /// Lets one task at a time through a critical section that suspends, in arrival order:
 /// a stream's producer and its heartbeat must never interleave their bytes.
 final class AsyncSerialLock: Sendable {
-    private let state = Mutex<(locked: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Lock<(locked: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func withLock<T>(_ body: () async throws -> T) async throws -> T {
         await acquire()

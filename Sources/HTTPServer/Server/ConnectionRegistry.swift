@@ -1,3 +1,4 @@
+import Sockets
 import Synchronization
 
 /// The open connections, what each is doing, and the shutdown flag: what a graceful
@@ -18,7 +19,7 @@ final class ConnectionRegistry: Sendable {
         var nextWaiterID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let shuttingDownFlag = Atomic<Bool>(false)
     let maxConnections: Int
 

@@ -1,7 +1,7 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+import Sockets
 
 /// A generic HTTP/1.1 server: binds, accepts, and runs each connection as a task that
 /// calls one ``HTTPHandler``. It knows nothing of the application behind it.
@@ -15,8 +15,8 @@ public final class HTTPServer: Sendable {
     public let configuration: ServerConfiguration
     private let handler: any HTTPHandler
     private let registry: ConnectionRegistry
-    private let listener = Mutex<(loops: [EventLoop], socket: ListeningSocket)?>(nil)
-    private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let listener = Lock<(loops: [EventLoop], socket: ListeningSocket)?>(nil)
+    private let stopped = Lock<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     public init(configuration: ServerConfiguration, handler: any HTTPHandler) {
         self.configuration = configuration

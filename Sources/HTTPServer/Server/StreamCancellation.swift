@@ -1,4 +1,4 @@
-import Synchronization
+import Sockets
 
 /// Cancels the task producing a streamed body from outside it (the peer hung up, or a
 /// shutdown's grace period ended) without that body needing a task of its own.
@@ -12,7 +12,7 @@ import Synchronization
 final class StreamCancellation: Sendable {
     /// Sendable only as used here: set, cleared and cancelled under `state`'s lock.
     private struct Handle: @unchecked Sendable { let task: UnsafeCurrentTask }
-    private let state = Mutex<(task: Handle?, cancelled: Bool)>((nil, false))
+    private let state = Lock<(task: Handle?, cancelled: Bool)>((nil, false))
 
     /// Runs `body` on the current task, cancellable by ``cancel()`` meanwhile.
     func run<T>(_ body: () async throws -> T) async rethrows -> T {

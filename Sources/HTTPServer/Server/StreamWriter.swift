@@ -1,3 +1,4 @@
+import Sockets
 import Synchronization
 
 /// The ``ResponseBodyWriter`` of a streamed response: frames each piece as one chunk on
@@ -11,7 +12,7 @@ final class StreamWriter: ResponseBodyWriter {
     private let sent = Atomic<Int>(0)
     /// The socket error that ended an earlier write (a client that left or stopped reading
     /// for the write timeout): later writes fail with it at once instead of waiting again.
-    private let failure = Mutex<SocketError?>(nil)
+    private let failure = Lock<SocketError?>(nil)
 
     init(io: ConnectionIO, chunked: Bool, registry: ConnectionRegistry) {
         self.io = io

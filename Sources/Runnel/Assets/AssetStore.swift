@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Glibc
-import Synchronization
+import Sockets
 
 /// The static files of one folder, from disk (dev) or compiled in (embedded), each built
 /// into an `Asset` on first use and kept.
@@ -47,7 +47,7 @@ final class AssetStore: Sendable {
     }
 
     private let source: Source
-    private let cache = Mutex(Cache())
+    private let cache = Lock(Cache())
 
     /// A store serving `source`.
     init(_ source: Source) {

@@ -1,5 +1,5 @@
 import ChatBackends
-import Synchronization
+import Sockets
 
 /// The server's memory of each conversation (user and assistant turns), keyed by
 /// `conversation_id`, bounded every way (README "The wire format"): least recently used conversations
@@ -54,7 +54,7 @@ final class ConversationStore: Sendable {
     }
 
     let limits: Limits
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(limits: Limits = Limits()) { self.limits = limits }
 

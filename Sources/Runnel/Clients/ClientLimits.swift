@@ -1,5 +1,5 @@
 import HTTPServer
-import Synchronization
+import Sockets
 
 /// What one client may do at once and per minute, and what the whole server streams at
 /// once (README "Deploying"), each a command-line option.
@@ -43,7 +43,7 @@ final class ClientLimits: Sendable {
         var replies = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(settings: ClientLimitSettings, isPublic: Bool) {
         self.settings = settings

@@ -1,6 +1,6 @@
 import CSystem
 import Glibc
-import Synchronization
+import Sockets
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -28,7 +28,7 @@ final class FileWatcher: Sendable {
     private let control: WatcherControl
     private let thread: pthread_t
     /// Whether the thread was joined; held while joining so a second `stop` waits too.
-    private let joined = Mutex(false)
+    private let joined = Lock(false)
 
     /// Starts watching `folders` (relative to `base`) and everything below them.
     /// - Parameters:
@@ -115,7 +115,7 @@ final class WatcherControl: Sendable {
 
     let inotify: Int32
     let wake: Int32
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(inotify: Int32, wake: Int32) {
         self.inotify = inotify

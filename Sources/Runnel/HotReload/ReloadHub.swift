@@ -1,5 +1,5 @@
 import HTTPServer
-import Synchronization
+import Sockets
 
 /// Fans hot-reload events out to every open tab's `/__runnel/reload` stream. A tab that
 /// goes away ends its stream, which unsubscribes it.
@@ -7,7 +7,7 @@ final class ReloadHub: Sendable {
     /// Identifies this server process: a tab that reconnects to a different instance
     /// (the binary was rebuilt and restarted) reloads itself.
     let instance: String
-    private let subscribers = Mutex<(next: Int, all: [Int: AsyncStream<String>.Continuation])>((0, [:]))
+    private let subscribers = Lock<(next: Int, all: [Int: AsyncStream<String>.Continuation])>((0, [:]))
     /// Events a tab may fall behind by before older ones are dropped.
     static let bufferedEvents = 64
     /// Open streams at most: one per open tab, far more than anyone keeps of one dev

@@ -1,5 +1,5 @@
 import HTTPServer
-import Synchronization
+import Sockets
 
 /// `GET /metrics` (README "Deploying"): the server's counters in the Prometheus text
 /// exposition format 0.0.4, written by hand. Replies are recorded once, as they end (from
@@ -22,8 +22,8 @@ final class Metrics: Sendable {
         var upstreamErrors: [String: [String: Int]] = [:]
     }
 
-    private let counts = Mutex(Counts())
-    private let server = Mutex<HTTPServer?>(nil)
+    private let counts = Lock(Counts())
+    private let server = Lock<HTTPServer?>(nil)
 
     /// The server whose connections and bytes are reported.
     func attach(_ server: HTTPServer) { self.server.withLock { $0 = server } }

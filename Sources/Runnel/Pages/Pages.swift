@@ -1,6 +1,6 @@
 import Foundation
 import HTTPServer
-import Synchronization
+import Sockets
 
 /// The rendered templates (`/` from `Templates/index.html`, the 404 page). A page without
 /// per-request values is rendered once per template version and kept as an ``Asset``, so
@@ -15,7 +15,7 @@ final class Pages: Sendable {
     let bodyEnd: String?
     /// Rendered pages and parsed templates, and a generation bumped by ``forget()``: a
     /// render that raced a template change is not cached over the newer page.
-    private let cache = Mutex<(pages: [String: Asset], templates: [String: Template], generation: Int)>(([:], [:], 0))
+    private let cache = Lock<(pages: [String: Asset], templates: [String: Template], generation: Int)>(([:], [:], 0))
 
     init(templates: AssetStore, values: [String: TemplateValue], bodyEnd: String?) {
         self.templates = templates

@@ -1,4 +1,4 @@
-import Synchronization
+import Sockets
 
 /// The bytes a provider stream's pump has encoded and its writer has not sent yet.
 ///
@@ -13,7 +13,7 @@ final class ProviderOutbox: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// Adds `bytes`; `done`: nothing follows them.
     func put(_ bytes: [UInt8], done: Bool = false) {

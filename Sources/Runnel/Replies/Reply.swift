@@ -1,7 +1,7 @@
 import ChatBackends
 import Foundation
 import HTTPServer
-import Synchronization
+import Sockets
 
 /// One reply, apart from any connection (README "Replies"). It is the single owner of:
 /// - the conversation's ticket, finished exactly once, by ``end(_:)``;
@@ -49,7 +49,7 @@ final class Reply: Sendable {
     private let settings: Settings
     private let conversations: ConversationStore
     private let onEnd: @Sendable (Reply) -> Void
-    private let progress: Mutex<Progress>
+    private let progress: Lock<Progress>
 
     /// What the reply holds, under its lock (internal only for `Reply+ClosingEvents.swift`).
     struct Progress {
@@ -92,7 +92,7 @@ final class Reply: Sendable {
         self.settings = settings
         self.conversations = conversations
         self.onEnd = onEnd
-        self.progress = Mutex(Progress(ticket: ticket, model: backend.model))
+        self.progress = Lock(Progress(ticket: ticket, model: backend.model))
         self.trace = settings.tracedRawBytes.map { ExchangeTrace(maxRawBytes: $0) }
     }
 

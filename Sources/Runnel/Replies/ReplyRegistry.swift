@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Sockets
 
 /// The replies a client may read or stop by id: every reply in flight, and finished ones
 /// for ``retention`` (README "Replies"), oldest forgotten first once their logs together
@@ -18,7 +18,7 @@ final class ReplyRegistry: Sendable {
         var retainedBytes = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     func add(_ reply: Reply) {
         state.withLock { $0.replies[reply.id] = reply }

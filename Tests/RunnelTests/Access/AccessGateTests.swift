@@ -1,8 +1,8 @@
 import Foundation
 import HTTPServer
 @testable import Runnel
+import Sockets
 import TestSupport
-import Synchronization
 import XCTest
 
 /// The access token of a public server, over real sockets (README "Deploying").
@@ -123,7 +123,7 @@ final class AccessGateTests: XCTestCase {
 
 /// Lines an access log callback collects from the server's threads.
 final class LockedLines: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Lock<[String]>([])
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }
 
