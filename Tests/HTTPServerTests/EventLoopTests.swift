@@ -19,7 +19,7 @@ final class PollerTests: XCTestCase {
 
     private func makePoller() throws -> EventLoop {
         let loop = try EventLoop()
-        addTeardownBlock { loop.stop() }
+        stopAtTearDown(loop) { $0.stop() }
         return loop
     }
 

@@ -22,7 +22,7 @@ extension XCTestCase {
         configure(&configuration)
         let server = HTTPServer(configuration: configuration, handler: router)
         let port = try server.start()
-        addTeardownBlock { await server.shutdown() }
+        stopAtTearDown(server) { await $0.shutdown() }
         return (server, port)
     }
 

@@ -295,7 +295,7 @@ extension XCTestCase {
     public func fakeUpstream(_ script: [FakeUpstream.Step], keepAlive: Bool = false, concurrent: Bool = false,
                              readsRequest: Bool = true) throws -> FakeUpstream {
         let server = try FakeUpstream(script, keepAlive: keepAlive, concurrent: concurrent, readsRequest: readsRequest)
-        addTeardownBlock { server.stop() }
+        stopAtTearDown(server) { $0.stop() }
         return server
     }
 }

@@ -22,11 +22,17 @@ final class Metrics: Sendable {
         var upstreamErrors: [String: [String: Int]] = [:]
     }
 
+    /// Weak: the server holds the routes, and `/metrics` holds this object; a strong
+    /// reference back would keep both, and all they hold, alive after the server stops.
+    private struct ServerReference {
+        weak var server: HTTPServer?
+    }
+
     private let counts = Lock(Counts())
-    private let server = Lock<HTTPServer?>(nil)
+    private let server = Lock(ServerReference())
 
     /// The server whose connections and bytes are reported.
-    func attach(_ server: HTTPServer) { self.server.withLock { $0 = server } }
+    func attach(_ server: HTTPServer) { self.server.withLock { $0.server = server } }
 
     func replyStarted() { counts.withLock { $0.inFlight += 1 } }
 
@@ -53,7 +59,7 @@ final class Metrics: Sendable {
     /// The exposition text.
     func render() -> String {
         let counts = self.counts.withLock { $0 }
-        let server = self.server.withLock { $0 }
+        let server = self.server.withLock { $0.server }
         var text = PrometheusText()
         text.family("runnel_open_connections", "gauge", "Open client connections.")
         text.sample("runnel_open_connections", value: Double(server?.connectionCount ?? 0))

@@ -48,7 +48,6 @@ final class Reply: Sendable {
     let trace: ExchangeTrace?
     private let settings: Settings
     private let conversations: ConversationStore
-    private let onEnd: @Sendable (Reply) -> Void
     private let progress: Lock<Progress>
 
     /// What the reply holds, under its lock (internal only for `Reply+ClosingEvents.swift`).
@@ -78,6 +77,10 @@ final class Reply: Sendable {
         var nextWaiter = 0
         var backend: Task<Void, Never>?
         var graceTimer: Task<Void, Never>?
+        /// Called once, as the reply ends, then dropped: it holds the registry that holds
+        /// this reply, and kept it would tie the two (and every retained reply) together
+        /// for good once the app lets go of them.
+        var onEnd: (@Sendable (Reply) -> Void)?
     }
 
     init(
@@ -91,8 +94,7 @@ final class Reply: Sendable {
         self.backendName = backend.name
         self.settings = settings
         self.conversations = conversations
-        self.onEnd = onEnd
-        self.progress = Lock(Progress(ticket: ticket, model: backend.model))
+        self.progress = Lock(Progress(ticket: ticket, model: backend.model, onEnd: onEnd))
         self.trace = settings.tracedRawBytes.map { ExchangeTrace(maxRawBytes: $0) }
     }
 
@@ -216,7 +218,11 @@ final class Reply: Sendable {
     /// backend and wakes every reader. True if this call ended it.
     @discardableResult
     func end(_ ending: Ending) -> Bool {
-        let taken = progress.withLock { progress -> (ConversationStore.Ticket?, String, Task<Void, Never>?, Task<Void, Never>?, [CheckedContinuation<Void, Never>])? in
+        typealias Taken = (
+            ticket: ConversationStore.Ticket?, text: String, backend: Task<Void, Never>?, graceTimer: Task<Void, Never>?,
+            waiters: [CheckedContinuation<Void, Never>], onEnd: (@Sendable (Reply) -> Void)?
+        )
+        let taken = progress.withLock { progress -> Taken? in
             guard progress.state == .streaming else { return nil }
             let closing = closingEvents(ending, progress)
             progress.state = Self.state(after: ending)
@@ -224,15 +230,15 @@ final class Reply: Sendable {
             if case .failed(let code, _) = ending { progress.failureCode = code }
             progress.log.append(closing)
             progress.log.shrinkToFit()
-            defer { progress.ticket = nil; progress.graceTimer = nil }
-            return (progress.ticket, progress.text, progress.backend, progress.graceTimer, Self.takeWaiters(&progress))
+            defer { progress.ticket = nil; progress.graceTimer = nil; progress.onEnd = nil }
+            return (progress.ticket, progress.text, progress.backend, progress.graceTimer, Self.takeWaiters(&progress), progress.onEnd)
         }
-        guard let (ticket, text, backend, graceTimer, waiters) = taken else { return false }
+        guard let (ticket, text, backend, graceTimer, waiters, onEnd) = taken else { return false }
         if let ticket { conversations.finish(ticket, user: message, reply: text, interrupted: ending != .completed) }
         backend?.cancel()
         graceTimer?.cancel()
         for waiter in waiters { waiter.resume() }
-        onEnd(self)
+        onEnd?(self)
         return true
     }
 

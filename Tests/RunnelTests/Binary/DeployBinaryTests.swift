@@ -7,7 +7,7 @@ import XCTest
 final class DeployBinaryTests: XCTestCase {
     private func start(_ arguments: [String]) throws -> (RunnelProcess, Int) {
         let runnel = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--backend", "echo"] + arguments)
-        addTeardownBlock { _ = runnel.terminate() }
+        stopAtTearDown(runnel) { _ = $0.terminate() }
         let port = try XCTUnwrap(runnel.waitForPort(), runnel.text)
         return (runnel, port)
     }

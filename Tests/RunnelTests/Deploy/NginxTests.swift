@@ -21,7 +21,7 @@ final class NginxTests: XCTestCase {
         let runnel = try RunnelProcess(arguments: [
             "--port", "0", "--embedded", "--backend", "echo", "--trusted-proxy", "127.0.0.1", "--access-token", token, "--log-format", "json",
         ] + arguments)
-        addTeardownBlock { _ = runnel.terminate() }
+        stopAtTearDown(runnel) { _ = $0.terminate() }
         let runnelPort = try XCTUnwrap(runnel.waitForPort(), runnel.text)
         let nginx = try NginxFixture { try NginxFixture.site(listen: $0, upstreams: [runnelPort]) }
         addTeardownBlock { nginx.stop() }

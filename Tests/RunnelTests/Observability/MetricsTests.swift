@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 @testable import Runnel
 import TestSupport
 import XCTest
@@ -92,6 +93,22 @@ final class MetricsTests: XCTestCase {
         // Parsed outside the assertion: a skip thrown inside `XCTAssertEqual` counts as a failure.
         let samples = try parse(try exchange(port: port, "GET", "/metrics").text)
         XCTAssertEqual(samples["runnel_replies_in_flight{}"], 0)
+    }
+
+    /// The server holds the routes, and `/metrics` the metrics: the metrics' reference to
+    /// the server must not keep both alive once the app lets go (a cycle LeakSanitizer
+    /// found, `make test-asan`).
+    func testTheAttachedServerIsNotKeptAlive() {
+        weak var released: HTTPServer?
+        do {
+            let metrics = Metrics()
+            var router = Router()
+            router.add(.get, "/metrics") { [metrics] _ in .text(metrics.render()) }
+            let server = HTTPServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), handler: router)
+            metrics.attach(server)
+            released = server
+        }
+        XCTAssertNil(released)
     }
 
     func testLabelValuesAreEscaped() {

@@ -21,7 +21,12 @@ final class HotReloadTests: XCTestCase {
         XCTAssertEqual(try nextEvent()["type"] as? String, "hello")
     }
 
-    override func tearDown() { fixture.remove() }
+    /// XCTest keeps every test case until the run ends: let go of what `setUp` made too.
+    override func tearDown() {
+        fixture.remove()
+        events = nil
+        app = nil
+    }
 
     /// The next event, waiting at most the client's timeout.
     private func nextEvent() throws -> [String: Any] {

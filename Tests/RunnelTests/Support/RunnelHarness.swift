@@ -18,7 +18,7 @@ extension XCTestCase {
         configure(&configuration)
         let app = try RunnelApp(configuration: configuration, environment: environment)
         let port = try app.start()
-        addTeardownBlock { await app.shutdown() }
+        stopAtTearDown(app) { await $0.shutdown() }
         return (app, port)
     }
 }
