@@ -62,7 +62,7 @@ run: deps ## build (release) and serve http://127.0.0.1:8080/ (options: ARGS="--
 	$(SWIFT) build -c release -j $(JOBS) --product runnel
 	.build/release/runnel $(ARGS)
 
-test: deps-test test-swift test-node test-browser test-sdk test-fuzz ## everything CI runs: Swift, node, browser, SDK tests and the fuzzers
+test: deps-test test-swift test-node test-browser test-sdk test-fuzz test-sanitize ## everything CI runs: Swift, node, browser, SDK tests, the fuzzers and the sanitizers
 
 test-swift: ## the XCTest suites
 	$(SWIFT) build --build-tests -j $(JOBS)
@@ -108,19 +108,23 @@ fuzz: deps #test-sdk: deps-test ## the provider endpoints with the official open
 
 test-fuzz: fuzz
 
-# The XCTest suites under ThreadSanitizer and under AddressSanitizer (slow: not part of
-# `make test`); both run even when the first fails. Each keeps its own build folder so
-# the normal one stays incremental.
-test-sanitize: ## the XCTest suites under TSan, then ASan (slow)
+# The XCTest suites under ThreadSanitizer and under AddressSanitizer with LeakSanitizer
+# (README "Tests"); both run even when the first fails, and any report fails the run: TSan
+# and LSan set the exit code when the tests are over. Each keeps its own build folder so
+# the normal one stays incremental. Leak suppressions (only the toolchain's, each with
+# its reason) are in Tests/Sanitizers/leaks.supp.
+test-sanitize: ## the XCTest suites under TSan, then ASan and LSan (~3 min from scratch)
 	$(MAKE) --keep-going test-tsan test-asan
 
 test-tsan: deps
 	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=thread --scratch-path .build-tsan
-	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS="exitcode=66 $(TSAN_OPTIONS)" \
+	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
 test-asan: deps
 	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=address --scratch-path .build-asan
-	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	ASAN_OPTIONS="detect_leaks=1 $(ASAN_OPTIONS)" LSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/leaks.supp $(LSAN_OPTIONS)" \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 
 # --- shipping and measuring ----------------------------------------------------
 release: deps ## dist/runnel: one stripped binary with the UI inside; prints what it needs at run time
