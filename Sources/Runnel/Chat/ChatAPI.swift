@@ -49,7 +49,7 @@ struct ChatAPI: Sendable {
         }
         let client = request.client ?? request.peer ?? "-"
         try limits.beginReply(for: client)
-        let id = ReplyID.make()
+        let id = replies.makeID()
         let ticket: ConversationStore.Ticket
         switch conversations.begin(message.conversationID, reply: id) {
         case .ticket(let begun): ticket = begun
