@@ -23,7 +23,7 @@ enum ReplyID {
     /// A new id for a reply of the server named `instance` (nil: no `--instance`).
     static func make(instance: String?) -> String {
         guard let instance else { return make() }
-        return instance + "." + make()
+        return instance + String(UnicodeScalar(separator)) + make()
     }
 
     /// `word` as 16 lowercase hex digits.
@@ -40,6 +40,7 @@ enum ReplyID {
 
     /// Either form: the random part alone, or an instance name, a dot and the random part.
     static func isValid(_ id: some StringProtocol) -> Bool {
+        guard id.utf8.count <= maxInstanceLength + 1 + length else { return false }
         let bytes = Array(id.utf8)
         guard bytes.count >= length,
               bytes.suffix(length).allSatisfy({ isDigit($0) || (0x61...0x66).contains($0) }) else { return false }
