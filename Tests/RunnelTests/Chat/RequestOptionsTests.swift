@@ -109,6 +109,17 @@ final class RequestOptionsTests: XCTestCase {
         XCTAssertEqual(try exchange(port: port, "GET", "/api/conversations/bad").status, 404, "nothing was recorded")
     }
 
+    func testTheBoundsThemselvesAreAccepted() throws {
+        let (_, port) = try startRunnel()
+        for fields in [#""temperature": 0, "max_tokens": 1"#, #""temperature": 2, "max_tokens": \#(MessageRequest.maxTokensRange.upperBound)"#,
+                       #""temperature": null, "max_tokens": null, "system": null, "model": null, "history": null"#] {
+            let transcript = try chat(port: port, try XCTUnwrap(JSONSerialization.jsonObject(
+                with: Data(#"{"message": "one two", "backend": "echo", "conversation_id": "bounds", \#(fields)}"#.utf8)) as? [String: Any]))
+            XCTAssertEqual(transcript.response.status, 200, fields)
+            XCTAssertEqual(transcript.chunks.joined(), "one two", fields)
+        }
+    }
+
     // MARK: History in the request
 
     func testHistoryReplacesTheStoredHistory() throws {
