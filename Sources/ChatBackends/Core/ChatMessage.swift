@@ -26,7 +26,7 @@ public struct ChatMessage: Sendable, Equatable, Codable {
 public struct ChatRequest: Sendable {
     /// The conversation so far, oldest first, with the new user turn last.
     public var messages: [ChatMessage]
-    /// A system prompt; when set it overrides the configured one.
+    /// A system prompt; when set it overrides the configured one ("" sends none).
     public var system: String?
     /// Milliseconds between chunks. Only `echo` honours it (0–60000); others ignore it.
     public var delayMs: Int?
