@@ -38,16 +38,30 @@ final class NginxInstancesTests: XCTestCase {
         id?.split(separator: ".", maxSplits: 1).first.map(String.init)
     }
 
-    func testOnePersonsMessagesAreAnsweredByBothInstancesInTurn() throws {
+    /// One person's chat, as the UI sends it: each message with the turns before it
+    /// (`history`). nginx alternates the instances, and each answer (the mock's says which
+    /// message of the conversation it answers, and quotes the one before) shows the whole
+    /// chat, though neither instance saw every message.
+    func testOnePersonsChatIsAnsweredByBothInstancesInTurnFromTheHistoryItSends() throws {
         let nginx = try start().nginx
-        let first = try chat(port: nginx.port, ["message": "Tell me about rivers", "conversation_id": "c_person"], headers: bearer)
-        let second = try chat(port: nginx.port, ["message": "And lakes?", "conversation_id": "c_person"], headers: bearer)
-        XCTAssertEqual(first.response.status, 200)
-        XCTAssertEqual(second.response.status, 200)
-        XCTAssertEqual(Set([instance(of: first.replyID), instance(of: second.replyID)]), ["a", "b"],
-                       "round robin, no stickiness: each message went to another instance (\(first.replyID ?? "-"), \(second.replyID ?? "-"))")
-        XCTAssertNotNil(first.end?["full_response"] as? String)
-        XCTAssertNotNil(second.end?["full_response"] as? String)
+        let messages = ["Tell me about rivers", "And lakes?", "Which is deeper?", "Thanks, that helps"]
+        var history: [[String: String]] = []
+        var answeredBy: [String] = []
+        for (index, message) in messages.enumerated() {
+            let transcript = try chat(port: nginx.port, ["message": message, "conversation_id": "c_person", "history": history], headers: bearer)
+            XCTAssertEqual(transcript.response.status, 200, String(decoding: transcript.response.body, as: UTF8.self))
+            let reply = try XCTUnwrap(transcript.end?["full_response"] as? String)
+            answeredBy.append(try XCTUnwrap(instance(of: transcript.replyID)))
+            XCTAssertTrue(reply.contains("This is message \(index + 1) of our conversation"), "message \(index + 1) on \(answeredBy.last!): \(reply.prefix(200))")
+            if index > 0 {
+                XCTAssertTrue(reply.contains("Earlier you said \u{201C}\(messages[index - 1])\u{201D}"), reply.prefix(200) + "…")
+            }
+            history += [["role": "user", "content": message], ["role": "assistant", "content": reply]]
+        }
+        XCTAssertEqual(Set(answeredBy), ["a", "b"], "both instances answered")
+        for (one, next) in zip(answeredBy, answeredBy.dropFirst()) {
+            XCTAssertNotEqual(one, next, "round robin, no stickiness: each message went to the other instance (\(answeredBy))")
+        }
     }
 
     func testAResumableReplyIsReadAgainAndStoppedOnItsInstanceWhateverTheTurn() throws {
