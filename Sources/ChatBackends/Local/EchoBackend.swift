@@ -24,7 +24,7 @@ public struct EchoBackend: ChatBackend {
     }
 
     /// Streams the request's newest user message back word by word.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         let delayMs = Self.clamp(request.delayMs ?? defaultDelayMs)
         let words = Self.words(of: request.lastUserText)
         // Steps made as they play: only the words are kept for the stream's life.

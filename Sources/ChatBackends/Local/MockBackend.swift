@@ -28,7 +28,7 @@ public struct MockBackend: ChatBackend {
     }
 
     /// Streams the scripted reply to the request's newest user message.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         let command = MockCommand(parsing: request.lastUserText)
         let factor = command.slow ? MockCommand.slowFactor : 1
         let pacing = (first: ttftMs * factor, next: tokenDelayMs * factor)

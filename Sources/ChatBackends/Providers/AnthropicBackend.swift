@@ -38,7 +38,7 @@ public struct AnthropicBackend: ChatBackend {
     }
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {
             AnthropicStreamInterpreter(label: $0, secrets: $1)
         }

@@ -34,7 +34,7 @@ public struct GeminiBackend: ChatBackend {
     }
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {
             GeminiStreamInterpreter(label: $0, secrets: $1)
         }

@@ -42,7 +42,7 @@ public struct OpenAIBackend: ChatBackend {
     }
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {
             OpenAIStreamInterpreter(label: $0, secrets: $1)
         }
