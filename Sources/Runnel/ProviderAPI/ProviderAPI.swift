@@ -25,14 +25,18 @@ struct ProviderAPI: Sendable {
             if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder()) }
             return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call)))
         }
+        let generate: Router.Handler = { request in
+            try key.check(request)
+            // `models/{backend}/{model}:…` names a `backend/model` (the SDK keeps the slash).
+            let segment = [request.parameters["backend"], request.parameters["model"]].compactMap { $0 }.joined(separator: "/")
+            let (model, method) = try GeminiFormat.split(segment)
+            let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
+            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder()) }
+            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call)))
+        }
         for version in ["v1beta", "v1"] {
-            router.add(.post, "/\(version)/models/{model}", maxBodySize: ChatAPI.maxBodySize) { request in
-                try key.check(request)
-                let (model, method) = try GeminiFormat.split(request.parameters["model"] ?? "")
-                let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
-                if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder()) }
-                return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call)))
-            }
+            router.add(.post, "/\(version)/models/{model}", maxBodySize: ChatAPI.maxBodySize, generate)
+            router.add(.post, "/\(version)/models/{backend}/{model}", maxBodySize: ChatAPI.maxBodySize, generate)
         }
     }
 }
