@@ -7,13 +7,15 @@ import HTTPServer
 struct ProviderAPI: Sendable {
     let backends: BackendSet
     let key: ProviderKey
+    let metrics: Metrics
 
     func install(into router: inout Router) {
         router.add(.post, "/v1/chat/completions", maxBodySize: ChatAPI.maxBodySize) { request in
             try key.check(request)
             let call = try OpenAIFormat.request(request.body, backends: backends)
-            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage)) }
-            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call)))
+            let meter = ProviderMeter(metrics, backend: call.backend.name, format: .openAI)
+            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter) }
+            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter)))
         }
         router.add(.get, "/v1/models") { request in
             try key.check(request)
@@ -22,8 +24,9 @@ struct ProviderAPI: Sendable {
         router.add(.post, "/v1/messages", maxBodySize: ChatAPI.maxBodySize) { request in
             try key.check(request)
             let call = try AnthropicFormat.request(request.body, backends: backends)
-            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder()) }
-            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call)))
+            let meter = ProviderMeter(metrics, backend: call.backend.name, format: .anthropic)
+            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter) }
+            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter)))
         }
         let generate: Router.Handler = { request in
             try key.check(request)
@@ -31,8 +34,9 @@ struct ProviderAPI: Sendable {
             let segment = [request.parameters["backend"], request.parameters["model"]].compactMap { $0 }.joined(separator: "/")
             let (model, method) = try GeminiFormat.split(segment)
             let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
-            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder()) }
-            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call)))
+            let meter = ProviderMeter(metrics, backend: call.backend.name, format: .gemini)
+            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter) }
+            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter)))
         }
         for version in ["v1beta", "v1"] {
             router.add(.post, "/\(version)/models/{model}", maxBodySize: ChatAPI.maxBodySize, generate)
