@@ -2,7 +2,8 @@
 ///
 /// For tests and benchmarks: the reply is exactly the input (whitespace and multi-byte
 /// characters intact), produced instantly or paced by `delayMs` so load tests can hold
-/// many streams open cheaply.
+/// many streams open cheaply. It ignores the generation options (`temperature`,
+/// `maxTokens`): the reply is the input, whatever they say.
 public struct EchoBackend: ChatBackend {
     /// Always "echo".
     public let name = "echo"

@@ -6,6 +6,8 @@ import HTTPServer
 extension HTTPError {
     static func invalidJSON(_ message: String) -> HTTPError { HTTPError(.badRequest, message, code: "invalid_json") }
     static func invalidRequest(_ message: String) -> HTTPError { HTTPError(.badRequest, message, code: "invalid_request") }
+    /// A request's `history` longer than a conversation may hold (README "History in the request").
+    static func historyTooLarge(_ message: String) -> HTTPError { HTTPError(.contentTooLarge, message, code: "history_too_large") }
     static func unknownBackend(_ name: String, known: [String]) -> HTTPError {
         HTTPError(.badRequest, "no backend named '\(name)'; configured: \(known.joined(separator: ", "))", code: "unknown_backend")
     }
