@@ -4,9 +4,10 @@
 
 Starts the built binary on port 0 (as Tests/Browser/run.py does), points each SDK at it
 and checks streaming and whole replies, usage, reasoning (the mock's /think), errors as
-each SDK's own exception classes, and a client breaking off mid-stream. A small fake
-upstream (Python's http.server) stands in for a provider to check an upstream 429 and a
-Gemini-format upstream's thoughts read through the Anthropic SDK.
+each SDK's own exception classes, a client breaking off mid-stream, and the keys on a
+loopback and on a public server. A small fake provider (Python's http.server) replays the
+providers' exact bytes (Tests/Fixtures/Providers) for the matrix of each SDK against each
+upstream format, and answers 429 for the rate-limit test.
 
     .build/venv/bin/python Tests/SDK/run.py --binary .build/debug/runnel [-k name]
 """
