@@ -8,12 +8,21 @@ struct ProviderAPI: Sendable {
     let backends: BackendSet
     let key: ProviderKey
     let metrics: Metrics
+    let limits: ClientLimits
+
+    /// Counts a reply in for the request's client (429 or 503 past the limits, README
+    /// "Deploying") and in the metrics; the meter's end counts it out of both.
+    private func begin(_ request: Request, _ call: ProviderRequest, _ format: ProviderFormat) throws(HTTPError) -> ProviderMeter {
+        let client = request.client ?? request.peer ?? "-"
+        try limits.beginReply(for: client)
+        return ProviderMeter(metrics, backend: call.backend.name, format: format, onEnd: { [limits] in limits.endReply(of: client) })
+    }
 
     func install(into router: inout Router) {
         router.add(.post, "/v1/chat/completions", maxBodySize: ChatAPI.maxBodySize) { request in
             try key.check(request)
             let call = try OpenAIFormat.request(request.body, backends: backends)
-            let meter = ProviderMeter(metrics, backend: call.backend.name, format: .openAI)
+            let meter = try begin(request, call, .openAI)
             if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter) }
             return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter)))
         }
@@ -24,7 +33,7 @@ struct ProviderAPI: Sendable {
         router.add(.post, "/v1/messages", maxBodySize: ChatAPI.maxBodySize) { request in
             try key.check(request)
             let call = try AnthropicFormat.request(request.body, backends: backends)
-            let meter = ProviderMeter(metrics, backend: call.backend.name, format: .anthropic)
+            let meter = try begin(request, call, .anthropic)
             if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter) }
             return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter)))
         }
@@ -34,7 +43,7 @@ struct ProviderAPI: Sendable {
             let segment = [request.parameters["backend"], request.parameters["model"]].compactMap { $0 }.joined(separator: "/")
             let (model, method) = try GeminiFormat.split(segment)
             let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
-            let meter = ProviderMeter(metrics, backend: call.backend.name, format: .gemini)
+            let meter = try begin(request, call, .gemini)
             if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter) }
             return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter)))
         }

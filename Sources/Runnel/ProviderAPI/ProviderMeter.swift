@@ -1,10 +1,10 @@
 import ChatBackends
 import Synchronization
 
-/// One reply of a provider endpoint as `/metrics` counts it (README "Deploying"), the way
-/// a reply of `/api/message` is counted: in flight from the moment its backend starts,
-/// then ended exactly once with its outcome, time to first chunk, duration and output
-/// tokens, labelled with its format.
+/// One reply of a provider endpoint as `/metrics` and the client limits count it (README
+/// "Deploying"), the way a reply of `/api/message` is counted: in flight from the moment
+/// its backend starts, then ended exactly once, with its outcome, time to first chunk,
+/// duration and output tokens, labelled with its format, and its client's slot freed.
 ///
 /// The reply's side settles the outcome (completed, or failed with a code) as it learns
 /// it; whoever finishes with the reply last calls ``end()``, which counts a reply never
@@ -21,13 +21,16 @@ final class ProviderMeter: Sendable {
     private let metrics: Metrics
     private let backend: String
     private let format: ProviderFormat
+    /// Runs once, as the reply ends.
+    private let onEnd: @Sendable () -> Void
     private let started = ContinuousClock.now
     private let state = Mutex(State())
 
-    init(_ metrics: Metrics, backend: String, format: ProviderFormat) {
+    init(_ metrics: Metrics, backend: String, format: ProviderFormat, onEnd: @escaping @Sendable () -> Void = {}) {
         self.metrics = metrics
         self.backend = backend
         self.format = format
+        self.onEnd = onEnd
         metrics.replyStarted()
     }
 
@@ -60,6 +63,7 @@ final class ProviderMeter: Sendable {
             return state
         }
         guard let ended else { return }
+        onEnd()
         metrics.replyEnded(Metrics.EndedReply(
             backend: backend, format: format.label, outcome: ended.outcome ?? .interrupted, firstChunk: ended.firstChunk,
             duration: .now - started, outputTokens: ended.outputTokens, failureCode: ended.failureCode))
