@@ -24,7 +24,7 @@ struct ProviderAPI: Sendable {
             let call = try OpenAIFormat.request(request.body, backends: backends)
             let meter = try begin(request, call, .openAI)
             if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter) }
-            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter)))
+            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter)), meter: meter)
         }
         router.add(.get, "/v1/models") { request in
             try key.check(request)
@@ -35,7 +35,7 @@ struct ProviderAPI: Sendable {
             let call = try AnthropicFormat.request(request.body, backends: backends)
             let meter = try begin(request, call, .anthropic)
             if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter) }
-            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter)))
+            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter)), meter: meter)
         }
         let generate: Router.Handler = { request in
             try key.check(request)
@@ -45,7 +45,7 @@ struct ProviderAPI: Sendable {
             let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
             let meter = try begin(request, call, .gemini)
             if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter) }
-            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter)))
+            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter)), meter: meter)
         }
         for version in ["v1beta", "v1"] {
             router.add(.post, "/\(version)/models/{model}", maxBodySize: ChatAPI.maxBodySize, generate)

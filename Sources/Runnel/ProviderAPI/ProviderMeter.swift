@@ -1,4 +1,5 @@
 import ChatBackends
+import HTTPServer
 import Synchronization
 
 /// One reply of a provider endpoint as `/metrics` and the client limits count it (README
@@ -49,10 +50,17 @@ final class ProviderMeter: Sendable {
     /// The reply's outcome, `completed` or `failed` with its code; the first one stands.
     func settle(_ outcome: Reply.State, code: String? = nil) {
         state.withLock {
-            guard $0.outcome == nil else { return }
+            guard $0.outcome == nil, !$0.ended else { return }
             $0.outcome = outcome
             $0.failureCode = code
         }
+    }
+
+    /// The access log's fields (README "Deploying"), as for a reply of `/api/message`:
+    /// the backend, and the outcome (`streaming` until the reply ends).
+    var logFields: [AccessLogEntry.Field] {
+        let outcome = state.withLock { $0.ended ? $0.outcome ?? .interrupted : .streaming }
+        return [("backend", backend), ("outcome", outcome.rawValue)]
     }
 
     /// Counts the reply, once; unsettled, it was `interrupted`.

@@ -73,7 +73,7 @@ enum ProviderReply {
             throw error
         }
         let model = request.model
-        return Response(status: .ok, headers: [
+        var response = Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
         ]) { writer in
             let outbox = ProviderOutbox()
@@ -113,6 +113,8 @@ enum ProviderReply {
                 if done { return }
             }
         }
+        response.logFields = { meter.logFields }
+        return response
     }
 
     /// A whole answer: every event collected; any failure is the format's HTTP error.
@@ -147,8 +149,11 @@ enum ProviderReply {
         return bytes
     }
 
-    static func json(_ body: JSON) -> Response {
-        Response(status: .ok, headers: ["Content-Type": "application/json"], body: body.bytes)
+    /// A whole answer's response, logged with `meter`'s fields when given.
+    static func json(_ body: JSON, meter: ProviderMeter? = nil) -> Response {
+        var response = Response(status: .ok, headers: ["Content-Type": "application/json"], body: body.bytes)
+        if let meter { response.logFields = { meter.logFields } }
+        return response
     }
 }
 
