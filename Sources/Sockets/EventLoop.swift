@@ -1,4 +1,5 @@
 import CSystem
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +18,12 @@ public final class EventLoop: TaskExecutor, Sendable {
     let epollFD: Int32
     private let wakeFD: Int32
     let state = Lock(State())
+    /// The loop's thread (`pthread_t`), set when it starts: `withReadBuffer` lends
+    /// `readBuffer` only on it.
+    let loopThread = Atomic<UInt>(0)
+    /// See `EventLoop+ReadBuffer.swift`; touched only on the loop's thread.
+    nonisolated(unsafe) let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferBytes, alignment: 16)
+    nonisolated(unsafe) var readBufferBusy = false
 
     struct Waiter {
         let continuation: CheckedContinuation<Void, any Error>
@@ -92,6 +99,7 @@ public final class EventLoop: TaskExecutor, Sendable {
     deinit {
         Glibc.close(epollFD)
         Glibc.close(wakeFD)
+        readBuffer.deallocate()
     }
 
     /// Stops the loop once its sockets are gone and its queued jobs have run.
@@ -115,6 +123,7 @@ public final class EventLoop: TaskExecutor, Sendable {
     }
 
     private func runLoop() {
+        loopThread.store(UInt(pthread_self()), ordering: .relaxed)
         let capacity = 512
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
@@ -126,7 +135,7 @@ public final class EventLoop: TaskExecutor, Sendable {
             }
             for job in jobs { job.runSynchronously(on: executor) }
 
-            let timeout = state.withLock { state -> Int32? in
+            let timeout = state.withLock { state -> Int64? in
                 guard state.jobs.isEmpty else { return 0 }
                 if state.stopping && state.registrations.isEmpty {
                     state.exited = true
@@ -136,10 +145,10 @@ public final class EventLoop: TaskExecutor, Sendable {
                 state.dropEndedDeadlines()
                 state.pollingUntil = state.deadlines.first?.deadline
                 guard let deadline = state.pollingUntil else { return -1 }
-                return Self.milliseconds(until: deadline)
+                return Self.nanoseconds(until: deadline)
             }
             guard let timeout else { return }
-            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            let count = csystem_epoll_wait_ns(epollFD, events, Int32(capacity), timeout)
             var resumes: [(Waiter, SocketError?)] = []
             var hangUps: [@Sendable () -> Void] = []
             var fired: [@Sendable () -> Void] = []
@@ -165,11 +174,14 @@ public final class EventLoop: TaskExecutor, Sendable {
         }
     }
 
-    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+    /// How long `epoll_wait` may sleep to wake at `deadline`: to the nanosecond, so a
+    /// paced stream's timer is not rounded up to the next millisecond.
+    private static func nanoseconds(until deadline: ContinuousClock.Instant) -> Int64 {
         let remaining = deadline - .now
         guard remaining > .zero else { return 0 }
         let (seconds, attoseconds) = remaining.components
-        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     private static func apply(
