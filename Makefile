@@ -113,7 +113,7 @@ test-fuzz: fuzz
 # and LSan set the exit code when the tests are over. Each keeps its own build folder so
 # the normal one stays incremental. Leak suppressions (only the toolchain's, each with
 # its reason) are in Tests/Sanitizers/leaks.supp.
-test-sanitize: ## the XCTest suites under TSan, then ASan and LSan (~3 min from scratch)
+test-sanitize: ## the XCTest suites under TSan, then ASan and LSan (~3.5 min from scratch)
 	$(MAKE) --keep-going test-tsan test-asan
 
 test-tsan: deps
