@@ -165,6 +165,16 @@ def test_openai_reasoning_streamed_and_whole(server):
     check(whole.usage.total_tokens == whole.usage.prompt_tokens + whole.usage.completion_tokens, whole.usage)
 
 
+def test_sampling_options_reach_the_backend(server):
+    """max_tokens goes through each format to the backend: the mock stops there, with the format's length reason."""
+    openai_reply = openai_client(server).chat.completions.create(
+        model="mock", max_tokens=4, temperature=0.5, messages=[{"role": "user", "content": "/long 40"}])
+    check(openai_reply.choices[0].finish_reason == "length" and openai_reply.usage.completion_tokens == 4, openai_reply)
+    message = anthropic_client(server).messages.create(model="mock", max_tokens=4, extra_body={"temperature": 0.5},
+                                                       messages=[{"role": "user", "content": "/long 40"}])
+    check(message.stop_reason == "max_tokens" and message.usage.output_tokens == 4, message)
+
+
 def test_openai_models(server):
     ids = [m.id for m in openai_client(server).models.list()]
     check({"mock", "echo", "mock/mock-1"} <= set(ids), ids)
@@ -244,7 +254,8 @@ def test_anthropic_errors(server):
     raises(anthropic.BadRequestError, lambda: ask(messages=[{"role": "system", "content": "hi"}]))
     raises(anthropic.BadRequestError, lambda: ask(messages=[{"role": "user", "content": ""}]))
     raises(anthropic.BadRequestError, lambda: ask(extra_body={"max_tokens": "many"}))
-    raises(anthropic.APIStatusError, lambda: list(ask(messages=[{"role": "user", "content": "/error-mid"}], stream=True)))
+    # Room for the tokens before the failure: the mock honours max_tokens (it would stop first at 10).
+    raises(anthropic.APIStatusError, lambda: list(ask(messages=[{"role": "user", "content": "/error-mid"}], stream=True, max_tokens=100)))
 
 
 def test_anthropic_client_breaks_off(server):

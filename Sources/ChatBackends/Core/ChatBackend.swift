@@ -19,7 +19,7 @@ public protocol ChatBackend: Sendable {
     var kind: String { get }
     /// Streams the reply to `request`. Failures arrive as a thrown `ChatBackendError`,
     /// possibly after some deltas.
-    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error>
+    func stream(_ request: ChatRequest) -> ChatEvents
     /// The same backend asking its upstream for `model` instead (a request's
     /// `backend/model`). A local backend has one model and returns itself.
     func withModel(_ model: String) -> any ChatBackend

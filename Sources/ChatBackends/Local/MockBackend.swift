@@ -3,6 +3,9 @@
 ///
 /// The default backend, so a first run shows what a reply looks like (markdown, code,
 /// a JSON block, model-like pacing) without an API key.
+///
+/// Of the generation options it honours `maxTokens` the way a model does: the answer
+/// stops after that many tokens with finish reason `length`. It ignores `temperature`.
 public struct MockBackend: ChatBackend {
     /// Always "mock".
     public let name = "mock"
@@ -25,7 +28,7 @@ public struct MockBackend: ChatBackend {
     }
 
     /// Streams the scripted reply to the request's newest user message.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         let command = MockCommand(parsing: request.lastUserText)
         let factor = command.slow ? MockCommand.slowFactor : 1
         let pacing = (first: ttftMs * factor, next: tokenDelayMs * factor)
@@ -62,7 +65,12 @@ public struct MockBackend: ChatBackend {
         for (index, piece) in thoughts.enumerated() {
             steps.append(.event(.reasoning(piece), afterMs: index == 0 ? pacing.first : pacing.next))
         }
-        let pieces = MockTokenizer.pieces(of: text)
+        var pieces = MockTokenizer.pieces(of: text)
+        var finish = ChatFinishReason.stop
+        if let limit = request.maxTokens, pieces.count > limit {
+            pieces = Array(pieces.prefix(max(limit, 0)))
+            finish = .length
+        }
         for (index, piece) in pieces.enumerated() {
             let pause = index == 0 && thoughts.isEmpty ? pacing.first : pacing.next
             if index == failAfter {
@@ -72,7 +80,7 @@ public struct MockBackend: ChatBackend {
             steps.append(.event(.delta(piece), afterMs: pause))
         }
         // As OpenAI counts them: the reasoning tokens are part of the output.
-        steps.append(.event(.finish(.stop)))
+        steps.append(.event(.finish(finish)))
         steps.append(.event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count + thoughts.count,
                                              reasoningTokens: thinks ? thoughts.count : nil))))
         return ScriptedStream.play(steps)

@@ -18,7 +18,7 @@ public final class RunnelApp: Sendable {
     /// The names of the configured backends, default first.
     public let backendNames: [String]
     let conversations: ConversationStore
-    let replies = ReplyRegistry()
+    let replies: ReplyRegistry
     let reloadHub: ReloadHub?
     /// The token asked of every client but `/healthz`: given, made at start on a public
     /// server, or nil (a loopback server without `--access-token`).
@@ -42,6 +42,10 @@ public final class RunnelApp: Sendable {
         let backends = try BackendSet.make(configuration, environment: environment, log: log)
         backendNames = backends.names
         conversations = ConversationStore(limits: configuration.conversationLimits)
+        if let instance = configuration.instance, !ReplyID.isValidInstance(instance) {
+            throw RunnelError("--instance takes 1 to \(ReplyID.maxInstanceLength) of a-z, 0-9 and '-', not '\(instance)' (it starts every reply id, which the proxy routes on)")
+        }
+        replies = ReplyRegistry(instance: configuration.instance)
 
         let frontend: AssetStore
         let templates: AssetStore

@@ -38,14 +38,18 @@ enum GeminiFormat {
         var instruction = try json.object("systemInstruction")
         if instruction == nil { instruction = try json.object("system_instruction") }
         let system = try instruction.map { value throws(HTTPError) in try ProviderBody.text(of: value.fields["parts"] ?? [], at: "systemInstruction.parts") }
+        var maxTokens: Int?
+        var temperature: Double?
         if let config = try json.object("generationConfig") {
-            _ = try config.int("maxOutputTokens")
+            maxTokens = try config.int("maxOutputTokens")
+            temperature = try config.number("temperature", in: 0...2)
             if let count = try config.int("candidateCount"), count > 1 { throw .unsupportedChoiceCount(count, param: "candidateCount") }
         }
         var name = model
         if name.hasPrefix("models/") { name.removeFirst("models/".count) }
         guard let backend = backends.backend(forModel: name) else { throw .unknownModel(name, known: backends.names) }
-        return ProviderRequest(model: name, backend: backend, chat: ChatRequest(messages: messages, system: system), stream: stream)
+        return ProviderRequest(model: name, backend: backend, chat: ChatRequest(messages: messages, system: system, temperature: temperature, maxTokens: maxTokens),
+                               stream: stream)
     }
 
     /// `STOP`, `MAX_TOKENS`, `SAFETY`, `MALFORMED_FUNCTION_CALL`.

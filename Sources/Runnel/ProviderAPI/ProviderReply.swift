@@ -136,17 +136,17 @@ enum ProviderReply {
 /// once: the handler pulls the first events in ``start(_:)``, and only after it returns
 /// does the stream's pump task (to which the handler hands this object) call ``next()``.
 private final class PulledEvents: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<ChatEvent, Error>.AsyncIterator
+    private var iterator: ChatEvents.AsyncIterator
     private var pending: [ChatEvent]
 
-    private init(_ iterator: AsyncThrowingStream<ChatEvent, Error>.AsyncIterator, pending: [ChatEvent]) {
+    private init(_ iterator: ChatEvents.AsyncIterator, pending: [ChatEvent]) {
         self.iterator = iterator
         self.pending = pending
     }
 
     /// Pulls until the first text or reasoning, or the end; throws the backend's failure
     /// if it comes first.
-    static func start(_ stream: AsyncThrowingStream<ChatEvent, Error>) async throws(HTTPError) -> PulledEvents {
+    static func start(_ stream: ChatEvents) async throws(HTTPError) -> PulledEvents {
         var iterator = stream.makeAsyncIterator()
         var pending: [ChatEvent] = []
         do {

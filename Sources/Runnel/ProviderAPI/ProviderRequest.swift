@@ -56,6 +56,15 @@ struct ProviderBody {
         return whole
     }
 
+    /// A number within `range`, or nil when absent.
+    func number(_ name: String, in range: ClosedRange<Double>) throws(HTTPError) -> Double? {
+        guard let value = fields[name], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, !Self.isBool(number), range.contains(number.doubleValue) else {
+            throw .providerInvalid("'\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), not \(Self.describe(value))", param: name)
+        }
+        return number.doubleValue
+    }
+
     func array(_ name: String, required: Bool = false) throws(HTTPError) -> [Any]? {
         guard let value = fields[name], !(value is NSNull) else {
             if required { throw .providerInvalid("'\(name)' is required (a list of messages)", param: name) }
