@@ -145,7 +145,7 @@ ui.form.addEventListener('submit', (e) => {
 });
 document.addEventListener('keydown', (e) => {
   const mod = e.ctrlKey || e.metaKey;
-  if (e.key === 'Escape' && active && !e.defaultPrevented) { e.preventDefault(); stop(); }
+  if (e.key === 'Escape' && active && !e.defaultPrevented && !e.target.closest?.('dialog, #sidebar')) { e.preventDefault(); stop(); }
   else if (mod && e.shiftKey && e.key.toLowerCase() === 'o') { e.preventDefault(); newChat(); }
   else if (mod && !e.shiftKey && e.key.toLowerCase() === 'k') { e.preventDefault(); sidebar.focusSearch(); }
 });

@@ -38,18 +38,29 @@ export function showBranch(conv, msg) {
   conv.head = m.id;
 }
 
+/** The most `history` holds: the server's default `--max-turns`, and half its 1 MiB body (README "The chat UI"). */
+export const HISTORY_MAX_TURNS = 200;
+export const HISTORY_MAX_BYTES = 512 * 1024;
+const utf8 = new TextEncoder();
+
 /**
- * The exchanges before `msg` on its branch, as the API's `history` (README "Routes"): a user
- * turn whose reply has no text (failed, stopped at once) is left out with it, so turns alternate.
+ * The latest exchanges before `msg` on its branch, as the API's `history` (README "History in
+ * the request"), within HISTORY_MAX_TURNS and HISTORY_MAX_BYTES. A user turn whose reply has
+ * no text (failed, stopped at once) is left out with it, so turns alternate.
  */
-export function historyBefore(conv, msg) {
+export function historyBefore(conv, msg, maxTurns = HISTORY_MAX_TURNS, maxBytes = HISTORY_MAX_BYTES) {
   const before = path({ nodes: conv.nodes, head: msg.parent });
-  const turns = [];
+  const pairs = [];
   before.forEach((m, i) => {
     const reply = before[i + 1];
-    if (m.role === 'user' && reply?.role === 'assistant' && reply.text) {
-      turns.push({ role: 'user', content: m.text }, { role: 'assistant', content: reply.text });
-    }
+    if (m.role === 'user' && reply?.role === 'assistant' && reply.text) pairs.push([m.text, reply.text]);
   });
+  const turns = [];
+  let bytes = 0;
+  for (const [asked, answered] of pairs.reverse()) {
+    bytes += utf8.encode(asked).length + utf8.encode(answered).length;
+    if (turns.length + 2 > maxTurns || bytes > maxBytes) break;
+    turns.unshift({ role: 'user', content: asked }, { role: 'assistant', content: answered });
+  }
   return turns;
 }

@@ -1200,6 +1200,8 @@ def edit_resend_and_branch_navigation(p):
                        "return v && v.textContent;")
     check(nav() == "‹2/2›", f"the edited message does not show ‹ 2/2 ›: {nav()!r}")
     new_reply = p.last_assistant()["text"]
+    # The server follows the branch (the history sent replaced its own): the mock counts the turns it got.
+    check("This is message 2 of our conversation" in new_reply, f"the server did not answer from the branch: {new_reply[:160]!r}")
     p.js("const a = document.querySelectorAll('#messages > article.user')[1];"
          "document.getElementById('scroller').scrollTop = a.offsetTop - 40;")
     ActionChains(p.d).move_to_element(p.d.find_elements(By.CSS_SELECTOR, "#messages > article.user")[1]).perform()
@@ -1215,6 +1217,9 @@ def edit_resend_and_branch_navigation(p):
     posts = p.js("return window.__posts;")
     check([h["content"] for h in posts[3]["history"]] == ["first question", first_reply, "second question", old_raw],
           f"the history of branch one: {posts[3]['history']}")
+    third = p.last_assistant()["text"]
+    check("This is message 3 of our conversation" in third and "second question, edited" not in third,
+          f"the reply on branch one does not follow it: {third[:200]!r}")
     p.js("window.__marker = 1; location.reload();")
     p.wait_reloaded()
     check(nav() == "‹1/2›" and len(p.messages()) == 6, f"the branch on screen after a reload: {nav()!r}, {len(p.messages())}")

@@ -67,6 +67,18 @@ test('branches: a failed reply leaves its user turn out of the history, so turns
   assert.deepEqual(historyBefore(conv, next), [{ role: 'user', content: 'ok' }, { role: 'assistant', content: 'fine' }]);
 });
 
+test('branches: the history keeps the latest exchanges within the turn and byte limits', () => {
+  const conv = store.freshChat();
+  for (let k = 1; k <= 5; k++) {
+    append(conv, msg('user', `q${k}`));
+    append(conv, msg('assistant', `a${k}`.padEnd(k === 4 ? 100 : 2, '.'), { status: 'done' }));
+  }
+  const next = append(conv, msg('user', 'q6'));
+  assert.equal(historyBefore(conv, next).length, 10);
+  assert.deepEqual(historyBefore(conv, next, 4).map((t) => t.content), ['q4', 'a4'.padEnd(100, '.'), 'q5', 'a5']);
+  assert.deepEqual(historyBefore(conv, next, 200, 50).map((t) => t.content), ['q5', 'a5'], 'stops at the exchange over the bytes');
+});
+
 test('branches: regenerate drops the last reply only', () => {
   const { conv, u2b, a2b, u2 } = edited();
   drop(conv, a2b);
