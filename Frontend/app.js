@@ -1,6 +1,6 @@
 // Runnel's chat: wires the page to POST /api/message and renders the streamed reply.
 import { readEvents } from './sse.js';
-import { loadChat, saveChat, freshChat, randomId, isConversationId, currentChat, showing, deleteChat, renameChat } from './store.js';
+import { loadChat, saveChat, freshChat, randomId, isConversationId, currentChat, showing, deleteChat, renameChat, isChatKey } from './store.js';
 import { h, renderMessage, fill, dropLastActions, copyText, paintThinking, editor } from './view.js';
 import { path, append, drop, versions, showBranch, historyBefore } from './branches.js';
 import { initSidebar } from './sidebar.js';
@@ -446,6 +446,11 @@ ui.empty.addEventListener('click', (e) => {
   if (b) send(b.dataset.prompt);
 });
 ui.newChat.addEventListener('click', newChat);
+// Another tab changed the conversation shown here: show its copy, so saving this one's loses nothing.
+addEventListener('storage', (e) => {
+  const fresh = isChatKey(e.key, chat.id) && !active && !ui.log.querySelector('.editor') && loadChat(chat.id);
+  if (fresh) { chat = fresh; renderAll(); }
+});
 addEventListener('beforeunload', () => { leaving = true; });
 addEventListener('pagehide', () => { leaving = true; saveChat(chat); });
 addEventListener('pageshow', (e) => {

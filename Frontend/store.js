@@ -53,6 +53,9 @@ export function currentChat() {
   return isConversationId(id) ? loadChat(id) ?? { ...freshChat(), id } : null;
 }
 
+/** Whether a `storage` event's key is the stored copy of conversation `id` (another tab saved it). */
+export const isChatKey = (key, id) => key === CONV + id;
+
 /** Makes `conv` this tab's conversation (kept across reloads). */
 export const showing = (conv) => write(sessionStorage, CURRENT, conv.id);
 

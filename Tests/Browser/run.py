@@ -1229,6 +1229,28 @@ def edit_resend_and_branch_navigation(p):
     return "saved " + ", ".join(shots)
 
 
+@test("two_tabs_same_conversation_stay_in_step")
+def two_tabs_same_conversation_stay_in_step(p):
+    p.open()
+    p.send("from the first tab")
+    p.wait_reply("done")
+    first = p.d.current_window_handle
+    address = p.d.current_url
+    p.d.switch_to.new_window("tab")
+    p.d.get(address)
+    p.ready()
+    check(len(p.messages()) == 2, f"the second tab does not show the conversation: {p.messages()}")
+    p.send("from the second tab")
+    p.wait_reply("done", count=2)
+    p.d.switch_to.window(first)
+    p.wait(lambda d: [m["text"] for m in p.messages() if m["role"] == "user"] == ["from the first tab", "from the second tab"], 5,
+           f"the first tab did not pick up the second tab's messages: {p.messages()}")
+    p.send("and the first again")
+    p.wait_reply("done", count=3)
+    stored = p.js("return JSON.parse(localStorage.getItem('runnel.conv.v1.' + window.runnel.chat.id)).nodes.length;")
+    check(stored == 6, f"the stored conversation has {stored} messages, not 6: a tab overwrote the other's")
+
+
 @test("settings_panel_sent_and_kept")
 def settings_panel_sent_and_kept(p):
     p.open()
