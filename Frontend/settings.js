@@ -1,5 +1,5 @@
 // The settings panel: backend, model, system prompt, temperature and max tokens, kept in
-// localStorage and sent with every message (README "Routes": POST /api/message).
+// localStorage and sent with every message (README "POST /api/message — the wire format").
 
 const KEY = 'runnel.settings.v1';
 
@@ -13,7 +13,8 @@ export function loadSettings() {
 
 /**
  * The POST body's options for `settings`: only those set, numbers in range (temperature
- * 0–2, max_tokens a whole number ≥ 1); others are left out so the backend's defaults apply.
+ * 0–2, max_tokens a whole number 1–1000000, README "The wire format"); others are left out
+ * so the backend's defaults apply.
  */
 export function requestOptions(settings) {
   const out = {};
@@ -23,7 +24,7 @@ export function requestOptions(settings) {
   const t = settings.temperature === '' ? NaN : Number(settings.temperature);
   if (t >= 0 && t <= 2) out.temperature = t;
   const m = settings.max_tokens === '' ? NaN : Number(settings.max_tokens);
-  if (Number.isInteger(m) && m >= 1) out.max_tokens = m;
+  if (Number.isInteger(m) && m >= 1 && m <= 1e6) out.max_tokens = m;
   return out;
 }
 

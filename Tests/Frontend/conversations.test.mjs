@@ -158,6 +158,8 @@ test('settings: only options set, in range, go in the POST body', () => {
   assert.deepEqual(requestOptions({ ...none, temperature: '0' }), { temperature: 0 }, 'zero is a temperature');
   assert.deepEqual(requestOptions({ ...none, temperature: '2.5', max_tokens: '0' }), {});
   assert.deepEqual(requestOptions({ ...none, max_tokens: '1.5', system: '   ' }), {});
+  assert.deepEqual(requestOptions({ ...none, max_tokens: '1000001' }), {});
+  assert.deepEqual(requestOptions({ ...none, max_tokens: '1000000' }), { max_tokens: 1_000_000 });
 });
 
 test('tokens: estimates, context sizes by model family, compact numbers', () => {
