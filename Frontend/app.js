@@ -72,13 +72,14 @@ const versionsOf = (m) => {
   return { index: v.index, count: v.list.length };
 };
 
-function renderAll() {
+/** Renders the branch on screen and scrolls to its end, or with `stay` keeps the reader's place. */
+function renderAll(stay = false) {
   const msgs = path(chat);
   const n = msgs.length;
   ui.log.replaceChildren(...msgs.map((m, i) => renderMessage(m, i === n - 1, m.role === 'user' ? versionsOf(m) : null)));
   ui.empty.hidden = n > 0;
   countSoon(true);
-  stick = true;
+  stick = !stay;
   follow();
 }
 
@@ -181,7 +182,7 @@ function startEdit(article, msg) {
   form.addEventListener('submit', (e) => { e.preventDefault(); resend(msg, input.value); });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
-    if (e.key === 'Escape') { e.preventDefault(); renderAll(); ui.input.focus(); }
+    if (e.key === 'Escape') { e.preventDefault(); renderAll(true); ui.input.focus({ preventScroll: true }); }
   });
   input.focus();
   input.setSelectionRange(input.value.length, input.value.length);
@@ -194,7 +195,7 @@ function showVersion(msg, step) {
   if (active || !other) return;
   showBranch(chat, other);
   saveChat(chat);
-  renderAll();
+  renderAll(true);
   ui.log.querySelector(`[data-id="${other.id}"] [data-action=${step < 0 ? 'older' : 'newer'}]:not(:disabled)`)?.focus();
 }
 
@@ -437,7 +438,7 @@ ui.log.addEventListener('click', (e) => {
   else if (action === 'copy' && msg) flash(b, msg.text);
   else if (action === 'regenerate' || action === 'retry') regenerate();
   else if (action === 'edit' && msg) startEdit(article, msg);
-  else if (action === 'cancel-edit') { renderAll(); ui.input.focus(); }
+  else if (action === 'cancel-edit') { renderAll(true); ui.input.focus({ preventScroll: true }); }
   else if ((action === 'older' || action === 'newer') && msg) showVersion(msg, action === 'older' ? -1 : 1);
 });
 

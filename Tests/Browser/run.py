@@ -1210,6 +1210,11 @@ def edit_resend_and_branch_navigation(p):
     # ‹ shows the first branch with its own reply; › comes back.
     p.d.find_elements(By.CSS_SELECTOR, "#messages > article.user")[1].find_element(By.CSS_SELECTOR, '[data-action="older"]').click()
     p.wait(lambda d: nav() == "‹1/2›", 5, f"‹ did not switch: {nav()!r}")
+    p.js("window.__painted = false; requestAnimationFrame(() => setTimeout(() => { window.__painted = true; }));")
+    p.wait_js("window.__painted", 5)
+    box = p.js("const r = document.querySelectorAll('#messages > article.user')[1].getBoundingClientRect();"
+               "const s = document.getElementById('scroller').getBoundingClientRect(); return [r.top - s.top, s.bottom - r.bottom];")
+    check(box[0] >= 0 and box[1] >= 0, f"switching versions scrolled the message out of view: {box}")
     check([m["text"] for m in p.messages()][2:] == ["second question", old_reply], f"the first branch: {p.messages()}")
     # Sending from the old branch continues it, with its history.
     p.send("third, on branch one")
