@@ -28,7 +28,8 @@ export function initSidebar({ current, open, rename, remove }) {
   function setOpen(on) {
     side.classList.toggle('open', on);
     $('scrim').hidden = !on || !narrow.matches;
-    side.inert = narrow.matches && !on; // a closed drawer takes no focus
+    side.inert = narrow.matches && !on; // a closed drawer takes no focus, an open one all of it
+    document.querySelector('.main').inert = narrow.matches && on;
     $('toggle-sidebar').setAttribute('aria-expanded', String(on));
     if (on && narrow.matches) (list.querySelector('[aria-current]') || search).focus();
   }

@@ -49,8 +49,22 @@ export function loadChat(id) {
 
 /** The conversation this tab showed last (empty again if it had no message yet, or was deleted), or null. */
 export function currentChat() {
-  const id = read(sessionStorage, CURRENT);
+  const id = read(sessionStorage, CURRENT) ?? upgrade();
   return isConversationId(id) ? loadChat(id) ?? { ...freshChat(), id } : null;
+}
+
+/** Moves a tab's chat kept by the page before conversations (one list, no tree) into the store; its id. */
+function upgrade() {
+  const old = read(sessionStorage, 'runnel.chat.v1');
+  sessionStorage.removeItem('runnel.chat.v1');
+  if (!isConversationId(old?.id) || !Array.isArray(old.messages)) return null;
+  const conv = { ...freshChat(), id: old.id, nodes: [] };
+  for (const m of old.messages) {
+    conv.nodes.push({ ...m, parent: conv.head });
+    conv.head = m.id;
+  }
+  saveChat(conv);
+  return conv.id;
 }
 
 /** Whether a `storage` event's key is the stored copy of conversation `id` (another tab saved it). */

@@ -1094,6 +1094,7 @@ def phone_drawer(p):
     p.wait_js(f"{side}.left === 0 && getComputedStyle(document.getElementById('sidebar')).transform === 'none'", 5,
               "the drawer did not slide in")
     check(p.js("return document.getElementById('sidebar').contains(document.activeElement);"), "focus did not move into the drawer")
+    check(p.js("return document.querySelector('.main').inert;"), "the page behind the open drawer still takes focus")
     check(p.by_testid("toggle-sidebar").get_attribute("aria-expanded") == "true", "aria-expanded is not true")
     shots = shoot_schemes(p, "phone-drawer")
     ActionChains(p.d).send_keys(Keys.ESCAPE).perform()

@@ -121,6 +121,20 @@ test('store: ids are 128 random bits; conversations persist, list newest first, 
   assert.equal(store.loadChat('../x'), null, 'ids are checked before use');
 });
 
+test('store: a tab\'s chat from before conversations becomes a stored one, nothing lost', () => {
+  localStorage.clear();
+  sessionStorage.clear();
+  const messages = [{ id: 'm_1', role: 'user', text: 'old' }, { id: 'm_2', role: 'assistant', text: 'reply', status: 'done' }];
+  sessionStorage.setItem('runnel.chat.v1', JSON.stringify({ id: 'c_old', backend: 'mock', messages }));
+  const conv = store.currentChat();
+  assert.equal(conv.id, 'c_old');
+  assert.deepEqual(path(conv).map((m) => m.text), ['old', 'reply']);
+  assert.deepEqual(store.listChats().map((e) => [e.id, e.title]), [['c_old', 'old']]);
+  assert.equal(sessionStorage.getItem('runnel.chat.v1'), null);
+  sessionStorage.clear();
+  assert.equal(store.currentChat(), null, 'a fresh tab has none');
+});
+
 test('transfer: JSON round trip keeps every branch; Markdown is the branch on screen', () => {
   const { conv } = edited();
   conv.title = 'Two branches';
