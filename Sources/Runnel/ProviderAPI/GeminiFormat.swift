@@ -62,13 +62,15 @@ enum GeminiFormat {
         }
     }
 
+    /// The output tokens include the reasoning ones (``ChatUsage``); Gemini counts the
+    /// candidates' apart from the thoughts'.
     static func usage(_ summary: ProviderReply.Summary) -> JSON {
+        let reasoning = min(summary.usage.reasoningTokens ?? 0, summary.outputTokens)
         var fields: [(String, JSON)] = [
-            ("promptTokenCount", .int(summary.inputTokens)), ("candidatesTokenCount", .int(summary.outputTokens)),
+            ("promptTokenCount", .int(summary.inputTokens)), ("candidatesTokenCount", .int(summary.outputTokens - reasoning)),
         ]
-        let reasoning = summary.usage.reasoningTokens ?? 0
         if reasoning > 0 { fields.append(("thoughtsTokenCount", .int(reasoning))) }
-        fields.append(("totalTokenCount", .int(summary.inputTokens + summary.outputTokens + reasoning)))
+        fields.append(("totalTokenCount", .int(summary.inputTokens + summary.outputTokens)))
         return .object(fields)
     }
 
