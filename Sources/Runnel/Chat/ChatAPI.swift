@@ -44,6 +44,11 @@ struct ChatAPI: Sendable {
         guard let backend = backends.backend(named: message.backend) else {
             throw .unknownBackend(message.backend ?? backends.defaultName, known: backends.names)
         }
+        // A failure the backend knows of before streaming (the mock's `status` fault) is
+        // the response's status, not a stream.
+        if let refusal = backend.refusal(ChatRequest(messages: [ChatMessage(role: .user, content: message.message)])) {
+            throw HTTPError(backend: refusal)
+        }
         if !message.namesConversation && !sharesDefaultConversation {
             message.conversationID = "c_" + ReplyID.make()
         }

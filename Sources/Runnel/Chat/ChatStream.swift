@@ -17,6 +17,10 @@ enum ChatStream {
                 case .model(let model): reply.note(model: model)
                 case .finish(let reason): reply.note(finish: reason)
                 case .reasoningSignature: break  // opaque, for Anthropic clients only
+                case .wireFault(.malformedFrame): if !reply.append(.frame(malformedFrame)) { return }
+                case .wireFault(.dropConnection):
+                    reply.end(.dropped)
+                    return
                 }
             }
             // A cancelled stream just ends: that was the reply ending, so this is a no-op.
@@ -27,6 +31,10 @@ enum ChatStream {
             reply.end(.failed(code: ChatBackendError.Code.internalError.rawValue, message: "unexpected failure: \(error)"))
         }
     }
+
+    /// What the mock's `malformed` fault sends (README "Mock scenarios"): a `data:` line
+    /// whose JSON is cut short, then the blank line that ends an event.
+    static let malformedFrame = Array("data: {\"chunk\":\"malformed\n\n".utf8)
 
     /// The bytes `appendTextEvent` adds around the escaped text of a `chunk` event.
     static let chunkEventOverhead = #"data: {"chunk":""}"#.utf8.count + 2

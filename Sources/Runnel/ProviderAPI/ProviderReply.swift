@@ -41,6 +41,7 @@ enum ProviderReply {
             case .usage(let counts): usage = counts
             case .finish(let reason): finish = reason
             case .model: break  // the client's name for the model is echoed back
+            case .wireFault: break  // the mock's breaks of /api/message's wire format (README "Mock scenarios")
             }
         }
 

@@ -20,6 +20,9 @@ struct ReplyReader: Sendable {
         return ReplyReader(reply: reply, cursor: cursor, ids: ids, heartbeat: heartbeat)
     }
 
+    /// The mock's `drop` fault, as the server's way to close a connection mid-body.
+    struct DroppedConnection: Error {}
+
     func stream(to writer: any ResponseBodyWriter) async throws {
         defer { reply.detach() }
         var cursor = self.cursor
@@ -37,7 +40,11 @@ struct ReplyReader: Sendable {
                 lastWrite = .now
                 pending = []
             }
-            if batch.ended { return }
+            if batch.ended {
+                // Thrown, the server closes the connection without ending the body.
+                if reply.dropsConnections { throw DroppedConnection() }
+                return
+            }
             if Task.isCancelled {
                 // The server is stopping and its grace period is over: end the reply
                 // with `shutting_down` so this reader still writes its last events.
