@@ -33,8 +33,8 @@ public enum MockScenarioParser {
         var bodies: [String: (line: Int, lines: [Substring])] = [:]
         var section: String?
 
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         for (offset, line) in lines.enumerated() {
             let number = offset + 1
             let trimmed = line.trimmingCharacters(in: .whitespaces)
