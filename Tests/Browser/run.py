@@ -708,6 +708,28 @@ def mock_stress_scenarios(p):
     check("still here" in m["text"], f"the reply after the stress cases: {m['text'][:80]!r}")
 
 
+@test("mock_fault_scenarios", allow_console=(r"ERR_INCOMPLETE_CHUNKED_ENCODING", r"/api/message - Failed to load resource: the server responded with a status of 429"))
+def mock_fault_scenarios(p):
+    """The mock's built-in faults (README "Mock scenarios") as the page shows them."""
+    p.open()
+    # Refused before any stream: the status's error, and Retry offered.
+    p.send("/429")
+    p.wait_reply("error", count=1)
+    err = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')
+    check(err and "upstream_rate_limited" in err[-1].text, f"the 429's error: {[e.text for e in err]}")
+    # The connection dropped mid-reply: the partial text stays, marked as failed.
+    p.send("/drop")
+    m = p.wait_reply("error", count=2)
+    check(len(m["text"].split()) >= 5, f"the text before the drop is kept: {m['text']!r}")
+    err = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')
+    check(len(err) == 2, f"the drop shows no error: {[e.text for e in err]}")
+    shoot(p, "fault-drop.png")
+    p.send("still here")
+    m = p.wait_reply("done", count=3)
+    check("still here" in m["text"], f"the reply after the faults: {m['text'][:80]!r}")
+    return err[-1].text
+
+
 @test("backend_picker_echo")
 def backend_picker_echo(p):
     p.open()
