@@ -18,6 +18,12 @@ public final class EventLoop: TaskExecutor, Sendable {
     let epollFD: Int32
     private let wakeFD: Int32
     let state = Mutex(State())
+    /// The loop's thread (`pthread_t`), set when it starts: `withReadBuffer` lends
+    /// `readBuffer` only on it.
+    let loopThread = Atomic<UInt>(0)
+    /// See `EventLoop+ReadBuffer.swift`; touched only on the loop's thread.
+    nonisolated(unsafe) let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferBytes, alignment: 16)
+    nonisolated(unsafe) var readBufferBusy = false
 
     struct Waiter {
         let continuation: CheckedContinuation<Void, any Error>
@@ -93,6 +99,7 @@ public final class EventLoop: TaskExecutor, Sendable {
     deinit {
         Glibc.close(epollFD)
         Glibc.close(wakeFD)
+        readBuffer.deallocate()
     }
 
     /// Stops the loop once its sockets are gone and its queued jobs have run.
@@ -116,6 +123,7 @@ public final class EventLoop: TaskExecutor, Sendable {
     }
 
     private func runLoop() {
+        loopThread.store(UInt(pthread_self()), ordering: .relaxed)
         let capacity = 512
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }

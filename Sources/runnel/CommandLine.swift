@@ -46,6 +46,7 @@ struct CommandLineOptions {
         Option(flag: "--trusted-proxy", value: "CIDR", help: "believe X-Forwarded-For from these peers (repeatable)") {
             do { $0.trustedProxies.append(try CIDR(parsing: $1)) } catch { throw Failure(description: "--trusted-proxy: \(error)") }
         },
+        Option(flag: "--instance", value: "NAME", help: "name put before reply ids, for a proxy routing to several instances") { $0.instance = $1 },
         Option(flag: "--max-replies-per-client", value: "N", help: "replies one client streams at once (default 4; 429 past it)") { $0.limits.maxRepliesPerClient = try integer($1, "--max-replies-per-client", 1...10_000); $0.limits.enforced = true },
         Option(flag: "--requests-per-minute", value: "N", help: "POST /api/* per client and minute (default 60; 429 past it)") { $0.limits.requestsPerMinute = try integer($1, "--requests-per-minute", 1...1_000_000); $0.limits.enforced = true },
         Option(flag: "--max-replies", value: "N", help: "replies streaming at once on the server (default 256; 503 past it)") { $0.limits.maxReplies = try integer($1, "--max-replies", 1...1_000_000); $0.limits.enforced = true },

@@ -18,6 +18,7 @@ struct Terminal: Sendable {
             ? "dev (files from \(app.configuration.root), hot reload \(app.configuration.hotReload ? "on" : "off"))"
             : "embedded"
         let others = app.backendNames.dropFirst()
+        let instance = app.configuration.instance.map { "  (instance \($0): reply ids start with \($0).)" } ?? ""
         var access = ""
         if let token = app.accessToken {
             access = token.isGenerated
@@ -29,7 +30,7 @@ struct Terminal: Sendable {
           \(paint("runnel \(RunnelApp.version)", "1;36"))  ready in \(String(format: "%.1f", milliseconds)) ms
 
           ➜  Local:    \(paint(url, "36"))
-             Mode:     \(mode)
+             Mode:     \(mode)\(instance)
              Backend:  \(app.configuration.backend)\(others.isEmpty ? "" : "  (also: \(others.joined(separator: ", ")))")\(access)
 
         runnel: listening on \(url)

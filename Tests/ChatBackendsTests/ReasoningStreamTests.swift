@@ -17,15 +17,7 @@ final class ReasoningStreamTests: XCTestCase {
 
     /// DeepSeek, vLLM and llama.cpp say `reasoning_content`; OpenRouter and Ollama say `reasoning`.
     func testOpenAICompatibleReasoningContentAndReasoning() async throws {
-        let body = sse([
-            #"{"id":"1","object":"chat.completion.chunk","created":1,"model":"deepseek-reasoner","choices":[{"index":0,"delta":{"role":"assistant","content":null,"reasoning_content":""},"logprobs":null,"finish_reason":null}]}"#,
-            #"{"id":"1","object":"chat.completion.chunk","created":1,"model":"deepseek-reasoner","choices":[{"index":0,"delta":{"content":null,"reasoning_content":"Let me "},"logprobs":null,"finish_reason":null}]}"#,
-            #"{"id":"1","object":"chat.completion.chunk","created":1,"model":"deepseek-reasoner","choices":[{"index":0,"delta":{"reasoning":"think."},"finish_reason":null}]}"#,
-            #"{"id":"1","object":"chat.completion.chunk","created":1,"model":"deepseek-reasoner","choices":[{"index":0,"delta":{"content":"Hi","reasoning_content":null},"logprobs":null,"finish_reason":null}]}"#,
-            #"{"id":"1","object":"chat.completion.chunk","created":1,"model":"deepseek-reasoner","choices":[{"index":0,"delta":{"content":""},"logprobs":null,"finish_reason":"length"}]}"#,
-            #"{"id":"1","object":"chat.completion.chunk","created":1,"model":"deepseek-reasoner","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":30,"total_tokens":40,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":25}}}"#,
-            "[DONE]",
-        ])
+        let body = try ProviderFixtures.text("openai-reasoning.sse")
         let server = try fakeUpstream([.head()] + FakeUpstream.Step.pieces(body, sizes: [7, 90, 3, 200]))
         let backend = OpenAIBackend(settings: ProviderSettings(apiKey: testKey, baseURL: server.baseURL + "/v1", model: "deepseek-reasoner"),
                                     timeouts: timeouts)
@@ -38,19 +30,7 @@ final class ReasoningStreamTests: XCTestCase {
     }
 
     func testAnthropicThinkingBlocksWithSignature() async throws {
-        let body = sse([
-            ("message_start", #"{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5-20250929","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":1}}}"#),
-            ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}"#),
-            ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"I need to find "}}"#),
-            ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"the answer."}}"#),
-            ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}}"#),
-            ("content_block_stop", #"{"type":"content_block_stop","index":0}"#),
-            ("content_block_start", #"{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"#),
-            ("content_block_delta", #"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"42"}}"#),
-            ("content_block_stop", #"{"type":"content_block_stop","index":1}"#),
-            ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":60}}"#),
-            ("message_stop", #"{"type":"message_stop"}"#),
-        ])
+        let body = try ProviderFixtures.text("anthropic-thinking.sse")
         let server = try fakeUpstream([.head()] + FakeUpstream.Step.pieces(body, sizes: [50, 3, 400]))
         let backend = AnthropicBackend(settings: ProviderSettings(apiKey: testKey, baseURL: server.baseURL, model: "claude-sonnet-4-5"),
                                        timeouts: timeouts)
@@ -64,10 +44,7 @@ final class ReasoningStreamTests: XCTestCase {
     }
 
     func testGeminiThoughtPartsAndThoughtsTokenCount() async throws {
-        let body = sse([
-            #"{"candidates": [{"content": {"parts": [{"text": "**Weighing it up**\n\nThe user wants","thought": true}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 8,"totalTokenCount": 60,"thoughtsTokenCount": 52},"modelVersion": "gemini-2.5-flash","responseId": "abc"}"#,
-            #"{"candidates": [{"content": {"parts": [{"text": "Yes."}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 8,"candidatesTokenCount": 2,"totalTokenCount": 62,"thoughtsTokenCount": 52},"modelVersion": "gemini-2.5-flash","responseId": "abc"}"#,
-        ], lineEnding: "\r\n")
+        let body = try ProviderFixtures.text("gemini-thoughts.sse")
         let server = try fakeUpstream([.head()] + FakeUpstream.Step.pieces(body, sizes: [11, 1, 300]))
         let backend = GeminiBackend(settings: ProviderSettings(apiKey: testKey, baseURL: server.baseURL, model: "gemini-2.5-flash"),
                                     timeouts: timeouts)
@@ -76,7 +53,7 @@ final class ReasoningStreamTests: XCTestCase {
         XCTAssertEqual(reasoningPieces(result), ["**Weighing it up**\n\nThe user wants"])
         XCTAssertEqual(result.text, "Yes.")
         XCTAssertEqual(finishes(result), [.stop])
-        XCTAssertEqual(result.usage, ChatUsage(inputTokens: 8, outputTokens: 2, reasoningTokens: 52))
+        XCTAssertEqual(result.usage, ChatUsage(inputTokens: 8, outputTokens: 54, reasoningTokens: 52))
     }
 
     func testMockThinksOnThinkAndOnWhyQuestionsDeterministically() async {

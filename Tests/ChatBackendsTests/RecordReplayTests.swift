@@ -156,7 +156,7 @@ private struct FixedCallBackend: ChatBackend {
     let name = "openai"
     let model = "gpt-4o-mini"
     let kind = "remote"
-    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    func stream(_ request: ChatRequest) -> ChatEvents {
         RemoteCall.stream(label: name, call: { [call] in call }) { OpenAIStreamInterpreter(label: $0, secrets: $1) }
     }
 }

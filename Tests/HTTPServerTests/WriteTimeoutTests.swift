@@ -17,7 +17,7 @@ final class WriteTimeoutTests: XCTestCase {
     /// Requests the server cannot read while it is stuck on the first response: more than
     /// one read of the server's, so closing with them unread resets the connection.
     private func pipelined(_ request: String) -> String {
-        String(repeating: request, count: 2 * ConnectionIO.readChunkBytes / request.utf8.count + 1)
+        String(repeating: request, count: 2 * EventLoop.readBufferBytes / request.utf8.count + 1)
     }
 
     private func assertServed(_ port: Int, file: StaticString = #filePath, line: UInt = #line) throws {

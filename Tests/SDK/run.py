@@ -4,9 +4,10 @@
 
 Starts the built binary on port 0 (as Tests/Browser/run.py does), points each SDK at it
 and checks streaming and whole replies, usage, reasoning (the mock's /think), errors as
-each SDK's own exception classes, and a client breaking off mid-stream. A small fake
-upstream (Python's http.server) stands in for a provider to check an upstream 429 and a
-Gemini-format upstream's thoughts read through the Anthropic SDK.
+each SDK's own exception classes, a client breaking off mid-stream, and the keys on a
+loopback and on a public server. A small fake provider (Python's http.server) replays the
+providers' exact bytes (Tests/Fixtures/Providers) for the matrix of each SDK against each
+upstream format, and answers 429 for the rate-limit test.
 
     .build/venv/bin/python Tests/SDK/run.py --binary .build/debug/runnel [-k name]
 """
@@ -72,34 +73,43 @@ class Runnel:
                 self.proc.kill()
 
 
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "Providers")
+
+
 class FakeProvider:
-    """Answers every POST with a rate limit, except Gemini streams, which get thoughts."""
+    """A provider on loopback that replays its exact stream bytes, the very files the
+    XCTests feed `FakeUpstream` (Tests/Fixtures/Providers): OpenAI-compatible at
+    `/v1/chat/completions`, Anthropic at `/v1/messages`, Gemini at `:streamGenerateContent`.
+    With `status`, every POST gets that error instead. Keeps each request's path, headers
+    and JSON body."""
 
-    GEMINI = [
-        {"candidates": [{"content": {"parts": [{"text": "Weighing the options.", "thought": True}], "role": "model"}, "index": 0}],
-         "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 20, "thoughtsTokenCount": 16}, "modelVersion": "gemini-2.5-flash"},
-        {"candidates": [{"content": {"parts": [{"text": "Pick B."}], "role": "model"}, "finishReason": "STOP", "index": 0}],
-         "usageMetadata": {"promptTokenCount": 4, "candidatesTokenCount": 3, "totalTokenCount": 23, "thoughtsTokenCount": 16},
-         "modelVersion": "gemini-2.5-flash"},
-    ]
+    STREAMS = {"openai": "openai-reasoning.sse", "anthropic": "anthropic-thinking.sse", "gemini": "gemini-thoughts.sse"}
 
-    def __init__(self):
+    def __init__(self, status=None):
         fake = self
+        self.requests = []
+        self.streams = {}
+        for provider, name in self.STREAMS.items():
+            with open(os.path.join(FIXTURES, name), "rb") as file:
+                self.streams[provider] = file.read()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if ":streamGenerateContent" in self.path:
-                    body = "".join(f"data: {json.dumps(event)}\r\n\r\n" for event in fake.GEMINI).encode()
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                fake.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(body or b"null")))
+                provider = ("gemini" if ":streamGenerateContent" in self.path else "anthropic" if self.path.endswith("/messages")
+                            else "openai" if self.path.endswith("/chat/completions") else None)
+                if status is None and provider:
+                    body = fake.streams[provider]
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                 else:
                     body = json.dumps({"error": {"message": "Rate limit reached for requests", "type": "requests",
                                                  "code": "rate_limit_exceeded"}}).encode()
-                    self.send_response(429)
+                    self.send_response(status or 404)
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Connection", "close")
@@ -163,6 +173,16 @@ def test_openai_reasoning_streamed_and_whole(server):
     check(whole.choices[0].message.model_extra.get("reasoning_content") == reasoning, "the same reasoning, whole")
     check(whole.choices[0].message.content == text, "the same text, whole")
     check(whole.usage.total_tokens == whole.usage.prompt_tokens + whole.usage.completion_tokens, whole.usage)
+
+
+def test_sampling_options_reach_the_backend(server):
+    """max_tokens goes through each format to the backend: the mock stops there, with the format's length reason."""
+    openai_reply = openai_client(server).chat.completions.create(
+        model="mock", max_tokens=4, temperature=0.5, messages=[{"role": "user", "content": "/long 40"}])
+    check(openai_reply.choices[0].finish_reason == "length" and openai_reply.usage.completion_tokens == 4, openai_reply)
+    message = anthropic_client(server).messages.create(model="mock", max_tokens=4, extra_body={"temperature": 0.5},
+                                                       messages=[{"role": "user", "content": "/long 40"}])
+    check(message.stop_reason == "max_tokens" and message.usage.output_tokens == 4, message)
 
 
 def test_openai_models(server):
@@ -244,7 +264,8 @@ def test_anthropic_errors(server):
     raises(anthropic.BadRequestError, lambda: ask(messages=[{"role": "system", "content": "hi"}]))
     raises(anthropic.BadRequestError, lambda: ask(messages=[{"role": "user", "content": ""}]))
     raises(anthropic.BadRequestError, lambda: ask(extra_body={"max_tokens": "many"}))
-    raises(anthropic.APIStatusError, lambda: list(ask(messages=[{"role": "user", "content": "/error-mid"}], stream=True)))
+    # Room for the tokens before the failure: the mock honours max_tokens (it would stop first at 10).
+    raises(anthropic.APIStatusError, lambda: list(ask(messages=[{"role": "user", "content": "/error-mid"}], stream=True, max_tokens=100)))
 
 
 def test_anthropic_client_breaks_off(server):
@@ -333,7 +354,7 @@ def test_api_key_as_each_sdk_sends_it(binary):
 
 
 def test_upstream_rate_limit_maps_to_each_sdk(binary):
-    fake = FakeProvider()
+    fake = FakeProvider(status=429)
     server = Runnel(binary, "--backend", "openai", "--base-url", fake.url + "/v1", env={"OPENAI_API_KEY": "sk-fake"})
     try:
         raises(openai.RateLimitError, lambda: openai_client(server).chat.completions.create(
@@ -347,19 +368,187 @@ def test_upstream_rate_limit_maps_to_each_sdk(binary):
         fake.stop()
 
 
-def test_anthropic_sdk_reads_a_gemini_upstreams_thoughts(binary):
-    fake = FakeProvider()
-    server = Runnel(binary, "--backend", "gemini", "--base-url", fake.url, env={"GEMINI_API_KEY": "fake"})
+# ---- the matrix: each SDK against each upstream format -----------------------------------
+#
+# One fake provider serves the three formats' exact bytes (Tests/Fixtures/Providers) and one
+# Runnel reaches it as its `openai`, `anthropic` and `gemini` backends; each SDK asks each of
+# them, streamed and whole, and must surface what the upstream said, reasoning included.
+
+class Upstreams:
+    """The fake provider and the Runnel in front of it, started once for the matrix."""
+
+    def __init__(self, binary):
+        self.fake = FakeProvider()
+        self.server = Runnel(binary, env={
+            "OPENAI_BASE_URL": self.fake.url + "/v1", "OPENAI_API_KEY": "sk-fake-openai",
+            "ANTHROPIC_BASE_URL": self.fake.url, "ANTHROPIC_API_KEY": "sk-ant-fake",
+            "GEMINI_BASE_URL": self.fake.url, "GEMINI_API_KEY": "fake-gemini-key"})
+
+    def stop(self):
+        self.server.stop()
+        self.fake.stop()
+
+
+# What each fixture says, as Runnel reads it: output tokens include the reasoning ones
+# (OpenAI's and Anthropic's counts; Gemini's candidates plus thoughts); Anthropic gives no
+# reasoning count of its own.
+EXPECTED = {
+    "openai": {"model": "deepseek-reasoner", "reasoning": "Let me think.", "text": "Hi", "finish": "length",
+               "input": 10, "output": 30, "reasoning_tokens": 25, "signature": ""},
+    "anthropic": {"model": "claude-sonnet-4-5", "reasoning": "I need to find the answer.", "text": "42", "finish": "length",
+                  "input": 12, "output": 60, "reasoning_tokens": None,
+                  "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"},
+    "gemini": {"model": "gemini-2.5-flash", "reasoning": "**Weighing it up**\n\nThe user wants", "text": "Yes.", "finish": "stop",
+               "input": 8, "output": 54, "reasoning_tokens": 52, "signature": ""},
+}
+
+
+def check_upstream_asked(upstreams, upstream, prompt):
+    """The last request the fake got went to the right format, model and message."""
+    path, headers, body = upstreams.fake.requests[-1]
+    model = EXPECTED[upstream]["model"]
+    if upstream == "gemini":
+        check(f"/models/{model}:streamGenerateContent" in path and headers.get("x-goog-api-key") == "fake-gemini-key", path)
+        check(body["contents"][-1]["parts"][0]["text"] == prompt, body)
+    else:
+        check(path.endswith("/chat/completions" if upstream == "openai" else "/v1/messages"), path)
+        check(body["model"] == model and body["messages"][-1]["content"] in (prompt, [{"type": "text", "text": prompt}]), body)
+
+
+def matrix_openai(upstreams, upstream):
+    want = EXPECTED[upstream]
+    client = openai_client(upstreams.server)
+    model = f"{upstream}/{want['model']}"
+    prompt = f"openai sdk asks {upstream}"
+    chunks = list(client.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}], stream=True,
+                                                 stream_options={"include_usage": True}))
+    check_upstream_asked(upstreams, upstream, prompt)
+    deltas = [c.choices[0].delta for c in chunks if c.choices]
+    reasoning = "".join((d.model_extra or {}).get("reasoning_content") or "" for d in deltas)
+    text = "".join(d.content or "" for d in deltas)
+    check((reasoning, text) == (want["reasoning"], want["text"]), (reasoning, text))
+    last_reasoning = max(i for i, d in enumerate(deltas) if (d.model_extra or {}).get("reasoning_content"))
+    check(all(not d.content for d in deltas[:last_reasoning + 1]), "the reasoning comes before the text")
+    check([c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [want["finish"]], chunks)
+    usage = chunks[-1].usage
+    check((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (want["input"], want["output"], want["input"] + want["output"]), usage)
+    check((usage.completion_tokens_details and usage.completion_tokens_details.reasoning_tokens) == want["reasoning_tokens"], usage)
+
+    whole = client.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}])
+    message = whole.choices[0].message
+    check((message.model_extra.get("reasoning_content"), message.content) == (want["reasoning"], want["text"]), message)
+    check(whole.choices[0].finish_reason == want["finish"] and whole.usage == usage, whole)
+
+
+def matrix_anthropic(upstreams, upstream):
+    want = EXPECTED[upstream]
+    client = anthropic_client(upstreams.server)
+    model = f"{upstream}/{want['model']}"
+    prompt = f"anthropic sdk asks {upstream}"
+    stop_reason = {"length": "max_tokens", "stop": "end_turn"}[want["finish"]]
+    with client.messages.stream(model=model, max_tokens=100, messages=[{"role": "user", "content": prompt}]) as stream:
+        events = list(stream)
+        final = stream.get_final_message()
+    check_upstream_asked(upstreams, upstream, prompt)
+    thinking = "".join(e.thinking for e in events if e.type == "thinking")
+    text = "".join(e.text for e in events if e.type == "text")
+    check((thinking, text) == (want["reasoning"], want["text"]), (thinking, text))
+    for message in [final, client.messages.create(model=model, max_tokens=100, messages=[{"role": "user", "content": prompt}])]:
+        check([block.type for block in message.content] == ["thinking", "text"], message.content)
+        check((message.content[0].thinking, message.content[0].signature, message.content[1].text)
+              == (want["reasoning"], want["signature"], want["text"]), message.content)
+        check(message.stop_reason == stop_reason, message.stop_reason)
+        check((message.usage.input_tokens, message.usage.output_tokens) == (want["input"], want["output"]), message.usage)
+
+
+def matrix_gemini(upstreams, upstream):
+    want = EXPECTED[upstream]
+    client = gemini_client(upstreams.server)
+    model = f"{upstream}/{want['model']}"
+    prompt = f"gemini sdk asks {upstream}"
+    chunks = list(client.models.generate_content_stream(model=model, contents=prompt))
+    check_upstream_asked(upstreams, upstream, prompt)
+    whole = client.models.generate_content(model=model, contents=prompt)
+    streamed_parts = [part for chunk in chunks for part in (chunk.candidates[0].content.parts or [])]
+    for parts, last in [(streamed_parts, chunks[-1]), (whole.candidates[0].content.parts, whole)]:
+        thoughts = "".join(p.text for p in parts if p.thought)
+        text = "".join(p.text or "" for p in parts if not p.thought)
+        check((thoughts, text) == (want["reasoning"], want["text"]), (thoughts, text))
+        check(parts[0].thought and not parts[-1].thought, "the thoughts come before the text")
+        check(last.candidates[0].finish_reason == {"length": "MAX_TOKENS", "stop": "STOP"}[want["finish"]], last)
+        usage = last.usage_metadata
+        check((usage.prompt_token_count, usage.candidates_token_count, usage.thoughts_token_count, usage.total_token_count)
+              == (want["input"], want["output"] - (want["reasoning_tokens"] or 0), want["reasoning_tokens"], want["input"] + want["output"]), usage)
+    check(whole.text == want["text"], "the text, without the thoughts")
+
+
+def matrix_case(sdk, upstream):
+    run = {"openai": matrix_openai, "anthropic": matrix_anthropic, "gemini": matrix_gemini}[sdk]
+
+    def test(upstreams):
+        run(upstreams, upstream)
+
+    test.__name__ = f"test_matrix_{sdk}_sdk_over_{upstream}_upstream"
+    return test
+
+
+for _sdk in ["openai", "anthropic", "gemini"]:
+    for _upstream in ["openai", "anthropic", "gemini"]:
+        _test = matrix_case(_sdk, _upstream)
+        globals()[_test.__name__] = _test
+
+
+# ---- a public server: the access token as each SDK sends its key -------------------------
+
+def x_api_key_client(server, key):
+    """The Anthropic SDK sending its key as `x-api-key` only."""
+    return anthropic.Anthropic(base_url=server.url, api_key=None, auth_token=None, default_headers={"X-Api-Key": key}, max_retries=0)
+
+
+def test_public_server_takes_the_access_token_as_each_sdk_sends_it(binary):
+    # Behind a trusted proxy the server is public (README "Deploying") though bound to loopback.
+    server = Runnel(binary, "--trusted-proxy", "127.0.0.1", env={"RUNNEL_ACCESS_TOKEN": KEY})
     try:
-        with anthropic_client(server).messages.stream(model="gemini", max_tokens=100,
-                                                      messages=[{"role": "user", "content": "A or B?"}]) as stream:
-            final = stream.get_final_message()
-        check([block.type for block in final.content] == ["thinking", "text"], final.content)
-        check(final.content[0].thinking == "Weighing the options." and final.content[1].text == "Pick B.", final.content)
-        check(final.usage.input_tokens == 4 and final.usage.output_tokens == 3, final.usage)
+        raises(openai.AuthenticationError, lambda: openai_client(server, "wrong-key-0123456789").models.list())
+        check(openai_client(server, KEY).chat.completions.create(model="echo", messages=[{"role": "user", "content": "k"}])
+              .choices[0].message.content == "k", "bearer")
+        raises(anthropic.AuthenticationError, lambda: anthropic_client(server, "wrong-key-0123456789").messages.create(
+            model="echo", max_tokens=5, messages=[{"role": "user", "content": "k"}]))
+        with anthropic_client(server, KEY).messages.stream(model="echo", max_tokens=5, messages=[{"role": "user", "content": "x k"}]) as stream:
+            check("".join(stream.text_stream) == "x k", "the Anthropic SDK's key")
+        # This SDK version sends its key as a bearer token; Anthropic's API reference, and
+        # other clients, send `x-api-key`.
+        raises(anthropic.AuthenticationError, lambda: x_api_key_client(server, "wrong-key-0123456789").messages.create(
+            model="echo", max_tokens=5, messages=[{"role": "user", "content": "k"}]))
+        check(x_api_key_client(server, KEY).messages.create(model="echo", max_tokens=5, messages=[{"role": "user", "content": "k"}])
+              .content[0].text == "k", "x-api-key")
+        error = raises(genai_errors.ClientError, lambda: gemini_client(server, "wrong-key-0123456789").models.generate_content(
+            model="echo", contents="k"))
+        check(error.code == 401 and error.status == "UNAUTHENTICATED", error)
+        chunks = list(gemini_client(server, KEY).models.generate_content_stream(model="echo", contents="g k"))
+        check("".join(c.text or "" for c in chunks) == "g k", "x-goog-api-key")
+        # The keys open the provider endpoints only: the UI's API still wants the token its own way.
+        import urllib.error, urllib.request
+        request = urllib.request.Request(server.url + "/api/backends", headers={"x-api-key": KEY})
+        error = raises(urllib.error.HTTPError, lambda: urllib.request.urlopen(request))
+        check(error.code == 401, error)
     finally:
         server.stop()
-        fake.stop()
+
+
+def test_public_server_with_an_api_key_asks_for_that_key(binary):
+    server = Runnel(binary, "--trusted-proxy", "127.0.0.1", "--api-key", KEY, env={"RUNNEL_ACCESS_TOKEN": "access-token-0123456789"})
+    try:
+        raises(anthropic.AuthenticationError, lambda: anthropic_client(server, "access-token-0123456789").messages.create(
+            model="echo", max_tokens=5, messages=[{"role": "user", "content": "k"}]))
+        check(anthropic_client(server, KEY).messages.create(model="echo", max_tokens=5, messages=[{"role": "user", "content": "k"}])
+              .content[0].text == "k", "the Anthropic SDK's key")
+        check(x_api_key_client(server, KEY).messages.create(model="echo", max_tokens=5, messages=[{"role": "user", "content": "k"}])
+              .content[0].text == "k", "x-api-key")
+        check(gemini_client(server, KEY).models.generate_content(model="echo", contents="k").text == "k", "x-goog-api-key")
+        raises(openai.AuthenticationError, lambda: openai_client(server, "access-token-0123456789").models.list())
+    finally:
+        server.stop()
 
 
 def main():
@@ -370,18 +559,24 @@ def main():
     binary = os.path.abspath(args.binary)
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and args.k in name]
     server = Runnel(binary)
+    upstreams = None  # started for the first matrix test
     failures = 0
     try:
         for name, fn in tests:
             started = time.monotonic()
             try:
-                fn(binary) if "binary" in fn.__code__.co_varnames[:1] else fn(server)
+                kind = fn.__code__.co_varnames[:1]
+                if kind == ("upstreams",) and upstreams is None:
+                    upstreams = Upstreams(binary)
+                fn(binary) if kind == ("binary",) else fn(upstreams) if kind == ("upstreams",) else fn(server)
                 print(f"ok   {name} ({time.monotonic() - started:.2f} s)")
             except Exception:
                 failures += 1
                 print(f"FAIL {name}\n{traceback.format_exc()}")
     finally:
         server.stop()
+        if upstreams:
+            upstreams.stop()
     print(f"{len(tests) - failures} passed, {failures} failed")
     sys.exit(1 if failures else 0)
 

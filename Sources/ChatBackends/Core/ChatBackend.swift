@@ -19,7 +19,7 @@ public protocol ChatBackend: Sendable {
     var kind: String { get }
     /// Streams the reply to `request`. Failures arrive as a thrown `ChatBackendError`,
     /// possibly after some deltas.
-    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error>
+    func stream(_ request: ChatRequest) -> ChatEvents
     /// A failure known before any stream, which a server answers as an HTTP status
     /// instead of starting one (the mock's `status` fault). `stream` fails the same way.
     func refusal(_ request: ChatRequest) -> ChatBackendError?

@@ -31,6 +31,12 @@ enum JSONBytes {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// `value` as a JSON number (Swift's shortest round-trip form: `0.7`, `1.0`, `1e-05`),
+    /// or nil for infinities and NaN, which JSON cannot write.
+    static func number(_ value: Double) -> String? {
+        value.isFinite ? value.description : nil
+    }
+
     /// Whether `bytes` is one complete JSON value (Foundation's strict parser decides,
     /// once raw control characters are ruled out: JSON allows none outside whitespace, and
     /// Foundation stops reading at a NUL, so `"\n\0…"` passed as an empty document —

@@ -2,7 +2,8 @@
 ///
 /// For tests and benchmarks: the reply is exactly the input (whitespace and multi-byte
 /// characters intact), produced instantly or paced by `delayMs` so load tests can hold
-/// many streams open cheaply.
+/// many streams open cheaply. It ignores the generation options (`temperature`,
+/// `maxTokens`): the reply is the input, whatever they say.
 public struct EchoBackend: ChatBackend {
     /// Always "echo".
     public let name = "echo"
@@ -23,7 +24,7 @@ public struct EchoBackend: ChatBackend {
     }
 
     /// Streams the request's newest user message back word by word.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         let delayMs = Self.clamp(request.delayMs ?? defaultDelayMs)
         let words = Self.words(of: request.lastUserText)
         // Steps made as they play: only the words are kept for the stream's life.

@@ -5,6 +5,9 @@
 ///
 /// The default backend, so a first run shows what a reply looks like (markdown, code,
 /// a JSON block, model-like pacing) without an API key.
+///
+/// Of the generation options it honours `maxTokens` the way a model does: the answer
+/// stops after that many tokens with finish reason `length`. It ignores `temperature`.
 public struct MockBackend: ChatBackend {
     /// Always "mock".
     public let name = "mock"
@@ -36,7 +39,7 @@ public struct MockBackend: ChatBackend {
 
     /// Streams the matching scenario, or else the scripted reply to the request's newest
     /// user message.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         if let scenario = scenarios.match(request.lastUserText) {
             let script = scenario.script(model: model, inputTokens: Self.estimatedTokens(request),
                                          pacing: (firstTokenMs: ttftMs, tokenDelayMs: tokenDelayMs))
@@ -78,7 +81,12 @@ public struct MockBackend: ChatBackend {
         for (index, piece) in thoughts.enumerated() {
             steps.append(.event(.reasoning(piece), afterMs: index == 0 ? pacing.first : pacing.next))
         }
-        let pieces = MockTokenizer.pieces(of: text)
+        var pieces = MockTokenizer.pieces(of: text)
+        var finish = ChatFinishReason.stop
+        if let limit = request.maxTokens, pieces.count > limit {
+            pieces = Array(pieces.prefix(max(limit, 0)))
+            finish = .length
+        }
         for (index, piece) in pieces.enumerated() {
             let pause = index == 0 && thoughts.isEmpty ? pacing.first : pacing.next
             if index == failAfter {
@@ -88,7 +96,7 @@ public struct MockBackend: ChatBackend {
             steps.append(.event(.delta(piece), afterMs: pause))
         }
         // As OpenAI counts them: the reasoning tokens are part of the output.
-        steps.append(.event(.finish(.stop)))
+        steps.append(.event(.finish(finish)))
         steps.append(.event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count + thoughts.count,
                                              reasoningTokens: thinks ? thoughts.count : nil))))
         return ScriptedStream.play(steps)

@@ -17,16 +17,16 @@ enum ScriptedStream {
         case hang
     }
 
-    static func play(_ steps: [Step]) -> AsyncThrowingStream<ChatEvent, Error> {
+    static func play(_ steps: [Step]) -> ChatEvents {
         play(count: steps.count) { steps[$0] }
     }
 
     /// Plays `count` steps made one at a time by `step` (from 0): a long script need not
     /// exist as an array of steps for the whole life of its stream (an echo of 30 words
     /// held ~1.4 KB of them per stream).
-    static func play(count: Int, _ step: @escaping @Sendable (Int) -> Step) -> AsyncThrowingStream<ChatEvent, Error> {
+    static func play(count: Int, _ step: @escaping @Sendable (Int) -> Step) -> ChatEvents {
         let cursor = Cursor(count: count, step: step)
-        return AsyncThrowingStream(unfolding: {
+        return ChatEvents(AsyncThrowingStream(unfolding: {
             do {
                 while let step = cursor.next() {
                     switch step {
@@ -45,7 +45,7 @@ enum ScriptedStream {
             } catch is CancellationError {
                 return nil
             }
-        })
+        }))
     }
 
     private final class Cursor: Sendable {

@@ -18,7 +18,8 @@ public struct AnthropicBackend: ChatBackend {
     public let systemPrompt: String?
     /// Limits for each call.
     public let timeouts: UpstreamTimeouts
-    /// The reply length cap the API requires in every request.
+    /// The reply length cap the API requires in every request, sent when the request
+    /// sets none of its own (`ChatRequest.maxTokens`).
     public let maxTokens: Int
 
     /// Creates the backend.
@@ -37,7 +38,7 @@ public struct AnthropicBackend: ChatBackend {
     }
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {
             AnthropicStreamInterpreter(label: $0, secrets: $1)
         }
@@ -46,9 +47,9 @@ public struct AnthropicBackend: ChatBackend {
     /// POST {base}/v1/messages with `x-api-key` and `anthropic-version`.
     func makeCall(_ request: ChatRequest) throws(ChatBackendError) -> RemoteCall {
         let prompt = ProviderPrompt(request, defaultSystem: systemPrompt, dropEmptyTurns: true)
-        let body = Body(model: settings.model, max_tokens: maxTokens, system: prompt.system,
+        let body = Body(model: settings.model, max_tokens: request.maxTokens ?? maxTokens, system: prompt.system,
                         messages: prompt.turns.map { Body.Message(role: $0.role.rawValue, content: $0.content) },
-                        stream: true)
+                        stream: true, temperature: request.temperature.flatMap { $0.isFinite ? $0 : nil })
         var headers = ["anthropic-version": Self.apiVersion]
         if let key = settings.trimmedKey { headers["x-api-key"] = key }
         return RemoteCall(label: name, url: try settings.endpoint("/v1/messages", label: name),
@@ -67,5 +68,7 @@ public struct AnthropicBackend: ChatBackend {
         var system: String?
         var messages: [Message]
         var stream: Bool
+        /// Absent (not `null`) when nil: the synthesized encoder skips nil optionals.
+        var temperature: Double?
     }
 }

@@ -34,7 +34,7 @@ public struct GeminiBackend: ChatBackend {
     }
 
     /// Streams the model's reply; see `ChatBackend.stream(_:)`.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         RemoteCall.stream(label: name, call: { [self] () throws(ChatBackendError) in try makeCall(request) }) {
             GeminiStreamInterpreter(label: $0, secrets: $1)
         }
@@ -46,7 +46,10 @@ public struct GeminiBackend: ChatBackend {
         let contents = prompt.turns.map { turn in
             Body.Content(role: turn.role == .assistant ? "model" : "user", parts: [Body.Part(text: turn.content)])
         }
-        let body = Body(contents: contents, systemInstruction: prompt.system.map { Body.Content(role: nil, parts: [Body.Part(text: $0)]) })
+        let config = Body.GenerationConfig(temperature: request.temperature.flatMap { $0.isFinite ? $0 : nil },
+                                           maxOutputTokens: request.maxTokens)
+        let body = Body(contents: contents, systemInstruction: prompt.system.map { Body.Content(role: nil, parts: [Body.Part(text: $0)]) },
+                        generationConfig: config.isEmpty ? nil : config)
 
         // Accept "models/gemini-…" too, the form Google's model list returns.
         var modelName = settings.model
@@ -70,7 +73,14 @@ public struct GeminiBackend: ChatBackend {
             var role: String?
             var parts: [Part]
         }
+        /// Only the fields a request sets; the whole object is left out when it sets none.
+        struct GenerationConfig: Encodable {
+            var temperature: Double?
+            var maxOutputTokens: Int?
+            var isEmpty: Bool { temperature == nil && maxOutputTokens == nil }
+        }
         var contents: [Content]
         var systemInstruction: Content?
+        var generationConfig: GenerationConfig?
     }
 }

@@ -86,14 +86,20 @@ struct GeminiStreamInterpreter: UpstreamEventInterpreter {
                 switch key {
                 case "candidates": firstCandidate = try json.readFirstElement(Candidate.init)
                 case "usageMetadata":
-                    usage = try json.readObject(into: ChatUsage()) { key, json, usage in
+                    var candidates: Int?
+                    var counts = try json.readObject(into: ChatUsage()) { key, json, usage in
                         switch key {
                         case "promptTokenCount": usage.inputTokens = try json.readInt()
-                        case "candidatesTokenCount": usage.outputTokens = try json.readInt()
+                        case "candidatesTokenCount": candidates = try json.readInt()
                         case "thoughtsTokenCount": usage.reasoningTokens = try json.readInt()
                         default: break
                         }
                     }
+                    // Gemini counts thoughts apart from the candidates; `ChatUsage`'s
+                    // output tokens hold both, as OpenAI's and Anthropic's do.
+                    let thoughts = counts?.reasoningTokens
+                    if candidates != nil || thoughts != nil { counts?.outputTokens = (candidates ?? 0) + (thoughts ?? 0) }
+                    usage = counts
                 case "modelVersion": modelVersion = try json.readString()
                 case "promptFeedback":
                     try json.readObject { key, json in

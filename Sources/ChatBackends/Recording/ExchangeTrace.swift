@@ -119,7 +119,7 @@ public final class ExchangeTrace: Sendable {
 
     /// `backend.stream(request)`, traced: the request, every event and the outcome are
     /// noted, and a remote backend's `RemoteCall` notes its raw response here.
-    public func stream(_ backend: any ChatBackend, _ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ backend: any ChatBackend, _ request: ChatRequest) -> ChatEvents {
         state.withLock {
             $0.backend = backend.name
             $0.model = backend.model
@@ -127,27 +127,27 @@ public final class ExchangeTrace: Sendable {
             $0.messages = request.messages
             $0.system = request.system
         }
+        // Bound while the backend makes its events (a `RecordingBackend` looks for it) and
+        // while they run (a `RemoteCall` notes its raw response in it).
         let inner = Self.$current.withValue(self) { backend.stream(request) }
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatEvent.self)
-        let executor = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
-        let task = Task(executorPreference: executor) { [self] in
+        return EventStream.run(label: backend.name) { [self] yield in
             do {
-                for try await event in inner {
-                    note(event)
-                    continuation.yield(event)
+                try await Self.$current.withValue(self) {
+                    try await inner.forEach { event in
+                        self.note(event)
+                        yield(event)
+                    }
                 }
                 finish(Task.isCancelled ? .cancelled : .completed)
-                continuation.finish()
             } catch let error as ChatBackendError {
                 finish(.failed(error))
-                continuation.finish(throwing: error)
+                throw error
             } catch {
-                finish(Task.isCancelled ? .cancelled : .failed(ChatBackendError(.internalError, "\(error)")))
-                continuation.finish(throwing: error)
+                let failure = ChatBackendError(.internalError, "\(error)")
+                finish(.failed(failure))
+                throw failure
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     // MARK: - Noting

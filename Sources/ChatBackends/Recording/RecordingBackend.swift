@@ -29,7 +29,7 @@ public struct RecordingBackend: ChatBackend {
 
     /// Streams through the exchange's trace (the caller's, e.g. a reply's in dev mode, or
     /// a new one) and saves it when the exchange ends, however it ends.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         let save: @Sendable (ExchangeTrace.Snapshot) -> Void = { [shelf, log] snapshot in
             do {
                 let file = try shelf.save(Cassette(snapshot))

@@ -29,7 +29,7 @@ public struct ReplayBackend: ChatBackend {
     }
 
     /// The matched cassette's reply, or a `replay_unmatched` failure; see `ChatBackend.stream(_:)`.
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, Error> {
+    public func stream(_ request: ChatRequest) -> ChatEvents {
         EventStream.run(label: name) { [matcher, speed] yield in
             let (stored, _) = try matcher.match(request).get()
             try await Self.play(stored.cassette, speed: speed, yield: yield)

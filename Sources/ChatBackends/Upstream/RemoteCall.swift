@@ -137,7 +137,7 @@ extension RemoteCall {
         label: String,
         call: @escaping @Sendable () throws(ChatBackendError) -> RemoteCall,
         interpreter: @escaping @Sendable (_ label: String, _ secrets: [String]) -> Interpreter
-    ) -> AsyncThrowingStream<ChatEvent, Error> {
+    ) -> ChatEvents {
         EventStream.run(label: label) { yield in
             let remote = try call()
             try await remote.run(interpreter(label, remote.secrets), yield: yield)

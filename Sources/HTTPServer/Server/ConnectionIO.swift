@@ -17,8 +17,6 @@ struct ConnectionIO: Sendable {
 
     /// Whether a write to this client timed out.
     var hasStalled: Bool { stalled.take() }
-    /// Bytes asked of the kernel per read; reads land on the stack, then in the buffer.
-    static let readChunkBytes = 16 * 1024
 
     /// Longest a write may make no progress before it fails with `.timedOut`.
     let writeTimeout: Duration
@@ -36,7 +34,7 @@ struct ConnectionIO: Sendable {
     func fill(_ buffer: inout ByteBuffer, deadline: ContinuousClock.Instant?) async throws {
         if drained.take() { try await loop.waitReadable(socket, deadline: deadline) }
         while true {
-            let result = withUnsafeTemporaryAllocation(byteCount: Self.readChunkBytes, alignment: 1) { scratch -> Result<Int, SocketError> in
+            let result = loop.withReadBuffer { scratch -> Result<Int, SocketError> in
                 do throws(SocketError) {
                     let count = try socket.read(into: scratch)
                     buffer.append(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
@@ -49,7 +47,7 @@ struct ConnectionIO: Sendable {
             }
             let count = try result.get()
             if count > 0 {
-                drained.set(count < Self.readChunkBytes)
+                drained.set(count < EventLoop.readBufferBytes)
                 return
             }
             try await loop.waitReadable(socket, deadline: deadline)

@@ -7,6 +7,8 @@ import HTTPServer
 extension HTTPError {
     static func invalidJSON(_ message: String) -> HTTPError { HTTPError(.badRequest, message, code: "invalid_json") }
     static func invalidRequest(_ message: String) -> HTTPError { HTTPError(.badRequest, message, code: "invalid_request") }
+    /// A request's `history` longer than a conversation may hold (README "History in the request").
+    static func historyTooLarge(_ message: String) -> HTTPError { HTTPError(.contentTooLarge, message, code: "history_too_large") }
     static func unknownBackend(_ name: String, known: [String]) -> HTTPError {
         HTTPError(.badRequest, "no backend named '\(name)'; configured: \(known.joined(separator: ", "))", code: "unknown_backend")
     }
@@ -21,9 +23,17 @@ extension HTTPError {
                   code: "forbidden_origin")
     }
     static let invalidReplyID = HTTPError(
-        .badRequest, "a reply id is \(ReplyID.length) lowercase hex digits", code: "invalid_reply_id")
+        .badRequest, "a reply id is \(ReplyID.length) lowercase hex digits, after an instance name (1-\(ReplyID.maxInstanceLength) of [a-z0-9-]) and a dot when the server has one",
+        code: "invalid_reply_id")
     static let replyNotFound = HTTPError(
         .notFound, "no such reply: it never existed, or it finished more than \(ReplyRegistry.retention) ago", code: "reply_not_found")
+    /// README "Several instances": the proxy routes a reply's routes by the id's instance name.
+    static func replyOnAnotherInstance(_ owner: String?, here: String?) -> HTTPError {
+        let made = owner.map { "instance '\($0)'" } ?? "a server without --instance"
+        let this = here.map { "this is instance '\($0)'" } ?? "this server has no --instance"
+        return HTTPError(.notFound, "no such reply here: its id was made by \(made), and \(this); the proxy must send a reply's routes to the instance its id names",
+                         code: "reply_not_found")
+    }
     static let conversationNotFound = HTTPError(
         .notFound, "no such conversation (it may have expired)", code: "conversation_not_found")
 

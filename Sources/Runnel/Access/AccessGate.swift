@@ -4,7 +4,8 @@ import HTTPServer
 /// The access token in front of the UI and the API on a public server (README
 /// "Deploying"). A browser logs in once with `/?token=…`: the answer sets an HttpOnly,
 /// SameSite=Strict cookie and redirects to the same address without the token (so it
-/// leaves the address bar and the history); a program sends `Authorization: Bearer …`.
+/// leaves the address bar and the history); a program sends `Authorization: Bearer …`,
+/// and an SDK on the provider endpoints sends it as its API key (README "SDKs").
 /// Anything else is 401: JSON on the API, a small login page elsewhere.
 struct AccessGate: Sendable {
     static let cookieName = "runnel_token"
@@ -25,7 +26,17 @@ struct AccessGate: Sendable {
     /// HTTPS (a trusted proxy said so), so the cookie may only travel over HTTPS.
     func check(_ request: Request, secure: Bool) throws(HTTPError) -> Response? {
         guard let token, !Self.openPaths.contains(request.path) else { return nil }
-        if providerKeyed && ProviderFormat(path: request.path) != nil { return nil }
+        if ProviderFormat(path: request.path) != nil {
+            if providerKeyed { return nil }
+            // The provider endpoints take the token the way each SDK sends its key.
+            let given = ProviderKey.given(in: request)
+            if !given.isEmpty {
+                guard given.contains(where: { token.matches($0) }) else {
+                    throw .unauthorized("the key sent is not this server's access token (send it as 'Authorization: Bearer …', 'x-api-key' or 'x-goog-api-key')")
+                }
+                return nil
+            }
+        }
         if let query = request.head.query, let given = Self.tokenParameter(in: query) {
             guard token.matches(given) else { throw .unauthorized("the token in the address is not this server's") }
             guard request.method == .get || request.method == .head else { return nil }

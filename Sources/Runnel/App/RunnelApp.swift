@@ -18,7 +18,7 @@ public final class RunnelApp: Sendable {
     /// The names of the configured backends, default first.
     public let backendNames: [String]
     let conversations: ConversationStore
-    let replies = ReplyRegistry()
+    let replies: ReplyRegistry
     let reloadHub: ReloadHub?
     /// The token asked of every client but `/healthz`: given, made at start on a public
     /// server, or nil (a loopback server without `--access-token`).
@@ -45,6 +45,10 @@ public final class RunnelApp: Sendable {
         let backends = try BackendSet.make(configuration, environment: environment, scenarios: scenarios, log: log)
         backendNames = backends.names
         conversations = ConversationStore(limits: configuration.conversationLimits)
+        if let instance = configuration.instance, !ReplyID.isValidInstance(instance) {
+            throw RunnelError("--instance takes 1 to \(ReplyID.maxInstanceLength) of a-z, 0-9 and '-', not '\(instance)' (it starts every reply id, which the proxy routes on)")
+        }
+        replies = ReplyRegistry(instance: configuration.instance)
 
         let frontend: AssetStore
         let templates: AssetStore
@@ -99,7 +103,7 @@ public final class RunnelApp: Sendable {
         } catch {
             throw RunnelError(error.description.replacingOccurrences(of: "--access-token", with: "--api-key"))
         }
-        ProviderAPI(backends: backends, key: ProviderKey(key: apiKey)).install(into: &router)
+        ProviderAPI(backends: backends, key: ProviderKey(key: apiKey), metrics: metrics, limits: limits).install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)
 

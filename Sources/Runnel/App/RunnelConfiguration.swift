@@ -50,6 +50,9 @@ public struct RunnelConfiguration: Sendable {
     /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`). Any makes the
     /// server public, whatever its bind: the proxy brings other machines' requests.
     public var trustedProxies: [CIDR] = []
+    /// This server's name among several behind one proxy (`--instance`, README "Several
+    /// instances"): 1–32 of `[a-z0-9-]`, put before every reply id it makes.
+    public var instance: String?
     /// Replies and requests per client, replies on the whole server.
     public var limits = ClientLimitSettings()
     /// How the access log is written (`--log-format`).

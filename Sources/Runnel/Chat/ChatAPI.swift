@@ -40,10 +40,12 @@ struct ChatAPI: Sendable {
 
     private func message(_ request: Request) throws(HTTPError) -> Response {
         try Self.requireJSON(request)
-        var message = try MessageRequest.parse(request.body)
-        guard let backend = backends.backend(named: message.backend) else {
+        var message = try MessageRequest.parse(request.body, limits: conversations.limits)
+        guard var backend = backends.backend(named: message.backend) else {
             throw .unknownBackend(message.backend ?? backends.defaultName, known: backends.names)
         }
+        // As the provider endpoints' `backend/model`: a local backend has one model and keeps it.
+        if let model = message.model { backend = backend.withModel(model) }
         // A failure the backend knows of before streaming (the mock's `status` fault) is
         // the response's status, not a stream.
         if let refusal = backend.refusal(ChatRequest(messages: [ChatMessage(role: .user, content: message.message)])) {
@@ -54,9 +56,9 @@ struct ChatAPI: Sendable {
         }
         let client = request.client ?? request.peer ?? "-"
         try limits.beginReply(for: client)
-        let id = ReplyID.make()
+        let id = replies.makeID()
         let ticket: ConversationStore.Ticket
-        switch conversations.begin(message.conversationID, reply: id) {
+        switch conversations.begin(message.conversationID, reply: id, replacingHistory: message.history) {
         case .ticket(let begun): ticket = begun
         case .busy(let streaming):
             limits.endReply(of: client)
@@ -75,7 +77,9 @@ struct ChatAPI: Sendable {
         replies.add(reply)
         let reader = ReplyReader.attach(reply, after: 0, ids: message.resumable, heartbeat: heartbeat)
         let history = ticket.history + [ChatMessage(role: .user, content: message.message)]
-        reply.start(backend, request: ChatRequest(messages: history, system: nil, delayMs: message.delayMs), executor: request.executor)
+        let chat = ChatRequest(messages: history, system: message.system, delayMs: message.delayMs,
+                               temperature: message.temperature, maxTokens: message.maxTokens)
+        reply.start(backend, request: chat, executor: request.executor)
         return ReplyAPI.eventStream(reader)
     }
 

@@ -5,30 +5,28 @@ import HTTPServer
 /// reply from its backend: `chunk` events as the backend yields them, written straight to
 /// bytes; the closing `error` / `json_data` / `end` events are the reply's to write.
 enum ChatStream {
-    /// Pulls `events` into `reply` until the backend ends, fails, or the reply ends first
-    /// (stopped, abandoned, capped: then this task was cancelled and stops pulling).
-    static func pump(_ events: AsyncThrowingStream<ChatEvent, any Error>, into reply: Reply) async {
-        do {
-            for try await event in events {
+    /// Runs `events` in this task (the reply's backend task), each event going into
+    /// `reply` as it is made, until the backend ends, fails, or the reply ends first
+    /// (stopped, abandoned, capped: then this task was cancelled, the work stops at its
+    /// next wait, and what it still makes is refused by the ended reply).
+    static func pump(_ events: ChatEvents, into reply: Reply) async {
+        do throws(ChatBackendError) {
+            try await events.forEach { event in
                 switch event {
-                case .delta(let text): if !reply.append(.chunk(text)) { return }
-                case .reasoning(let text): if !reply.append(.thinking(text)) { return }
+                case .delta(let text): _ = reply.append(.chunk(text))
+                case .reasoning(let text): _ = reply.append(.thinking(text))
                 case .usage(let usage): reply.note(usage: usage)
                 case .model(let model): reply.note(model: model)
                 case .finish(let reason): reply.note(finish: reason)
                 case .reasoningSignature: break  // opaque, for Anthropic clients only
-                case .wireFault(.malformedFrame): if !reply.append(.frame(malformedFrame)) { return }
-                case .wireFault(.dropConnection):
-                    reply.end(.dropped)
-                    return
+                case .wireFault(.malformedFrame): _ = reply.append(.frame(malformedFrame))
+                case .wireFault(.dropConnection): reply.end(.dropped)
                 }
             }
             // A cancelled stream just ends: that was the reply ending, so this is a no-op.
             reply.end(.completed)
-        } catch let error as ChatBackendError {
-            reply.end(.failed(code: error.code.rawValue, message: error.message))
         } catch {
-            reply.end(.failed(code: ChatBackendError.Code.internalError.rawValue, message: "unexpected failure: \(error)"))
+            reply.end(.failed(code: error.code.rawValue, message: error.message))
         }
     }
 

@@ -70,23 +70,35 @@ final class ConversationStore: Sendable {
     }
 
     /// Marks `id` busy with `reply` and returns its history, unless a reply for it is
-    /// already streaming.
-    func begin(_ id: String, reply: String = "", now: ContinuousClock.Instant = .now) -> Begun {
+    /// already streaming. `history`, when given (a client's, README "History in the
+    /// request"), first replaces the stored turns: the reply continues from there.
+    func begin(_ id: String, reply: String = "", replacingHistory history: [ChatMessage]? = nil,
+               now: ContinuousClock.Instant = .now) -> Begun {
         state.withLock { state in
             Self.expire(&state, now: now, after: limits.idleExpiry)
-            if var conversation = state.conversations[id] {
-                if let streaming = conversation.reply { return .busy(reply: streaming) }
-                conversation.reply = reply
-                conversation.lastUsed = now
-                state.conversations[id] = conversation
-                Self.touch(id, in: &state)
-                return .ticket(Ticket(id: id, generation: conversation.generation, history: conversation.turns.map(\.message)))
+            var conversation: Conversation
+            if let existing = state.conversations[id] {
+                if let streaming = existing.reply { return .busy(reply: streaming) }
+                conversation = existing
+            } else {
+                if state.conversations.count >= limits.maxConversations { Self.evictOldest(&state) }
+                state.generation += 1
+                conversation = Conversation(lastUsed: now, generation: state.generation)
             }
-            if state.conversations.count >= limits.maxConversations { Self.evictOldest(&state) }
-            state.generation += 1
-            state.conversations[id] = Conversation(lastUsed: now, reply: reply, generation: state.generation)
+            conversation.reply = reply
+            conversation.lastUsed = now
+            if let history {
+                let before = conversation.bytes
+                conversation.turns = history.map { Turn(message: $0, interrupted: false) }
+                conversation.bytes = history.reduce(0) { $0 + $1.content.utf8.count }
+                trim(&conversation)
+                state.totalBytes += conversation.bytes - before
+            }
+            state.conversations[id] = conversation
             Self.touch(id, in: &state)
-            return .ticket(Ticket(id: id, generation: state.generation, history: []))
+            // This conversation is busy now, so it is never the one evicted.
+            while state.totalBytes > limits.maxTotalBytes, Self.evictOldest(&state) {}
+            return .ticket(Ticket(id: id, generation: conversation.generation, history: conversation.turns.map(\.message)))
         }
     }
 

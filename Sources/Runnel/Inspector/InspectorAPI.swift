@@ -36,18 +36,11 @@ struct InspectorAPI: Sendable {
             return Self.json(.object([("recording", .bool(shelf != nil)), ("replies", .array(listed))]))
         }
         router.add(.get, Self.path + "/replies/{id}") { request in
-            try detail(lookUp(request))
+            try detail(ReplyAPI.lookUp(request, in: replies))
         }
         router.add(.post, Self.path + "/replies/{id}/cassette", maxBodySize: 1024) { request in
-            try save(lookUp(request), request)
+            try save(ReplyAPI.lookUp(request, in: replies), request)
         }
-    }
-
-    private func lookUp(_ request: Request) throws(HTTPError) -> Reply {
-        let id = request.parameters["id"] ?? ""
-        guard ReplyID.isValid(id) else { throw .invalidReplyID }
-        guard let reply = replies.reply(id) else { throw .replyNotFound }
-        return reply
     }
 
     /// One line of the list: who answered, how it stands, and how fast.

@@ -3,7 +3,8 @@ import Synchronization
 
 /// `GET /metrics` (README "Deploying"): the server's counters in the Prometheus text
 /// exposition format 0.0.4, written by hand. Replies are recorded once, as they end (from
-/// ``Reply``'s `onEnd`); connections and bytes are read from the server when scraped.
+/// ``Reply``'s `onEnd` for `/api/message`, from ``ProviderMeter`` for the provider
+/// endpoints); connections and bytes are read from the server when scraped.
 final class Metrics: Sendable {
     /// Upper bounds, in seconds, of the time-to-first-chunk histogram.
     static let firstChunkBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
@@ -11,15 +12,39 @@ final class Metrics: Sendable {
     static let durationBuckets: [Double] = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
+    /// A reply that has ended, whichever API it was asked through.
+    struct EndedReply: Sendable {
+        let backend: String
+        /// The API's format: `runnel` (`/api/message`), `openai`, `anthropic`, `gemini`.
+        let format: String
+        /// Its final state (never `streaming`).
+        let outcome: Reply.State
+        let firstChunk: Duration?
+        let duration: Duration?
+        let outputTokens: Int?
+        /// The code of the failure that ended it (`upstream_timeout`, `reply_too_large`…).
+        let failureCode: String?
+    }
+
+    /// The labels every reply series carries.
+    private struct Series: Hashable, Comparable {
+        let backend: String
+        let format: String
+
+        var labels: [(String, String)] { [("backend", backend), ("format", format)] }
+
+        static func < (a: Series, b: Series) -> Bool { (a.backend, a.format) < (b.backend, b.format) }
+    }
+
     private struct Counts {
         var inFlight = 0
-        /// By backend, then outcome (a reply's final state).
-        var replies: [String: [String: Int]] = [:]
-        var firstChunk: [String: Histogram] = [:]
-        var duration: [String: Histogram] = [:]
-        var outputTokens: [String: Int] = [:]
-        /// By backend, then error code.
-        var upstreamErrors: [String: [String: Int]] = [:]
+        /// By series, then outcome (a reply's final state).
+        var replies: [Series: [String: Int]] = [:]
+        var firstChunk: [Series: Histogram] = [:]
+        var duration: [Series: Histogram] = [:]
+        var outputTokens: [Series: Int] = [:]
+        /// By series, then error code.
+        var upstreamErrors: [Series: [String: Int]] = [:]
     }
 
     private let counts = Mutex(Counts())
@@ -30,22 +55,28 @@ final class Metrics: Sendable {
 
     func replyStarted() { counts.withLock { $0.inFlight += 1 } }
 
-    /// Records a reply that has just ended.
+    /// Records a reply of `/api/message` that has just ended.
     func replyEnded(_ reply: Reply) {
         let summary = reply.summary
-        let backend = reply.backendName
+        replyEnded(EndedReply(backend: reply.backendName, format: "runnel", outcome: summary.state, firstChunk: summary.firstChunk,
+                              duration: summary.duration, outputTokens: summary.outputTokens, failureCode: summary.failureCode))
+    }
+
+    /// Records a reply that has just ended (each reply once, after ``replyStarted()``).
+    func replyEnded(_ reply: EndedReply) {
+        let series = Series(backend: reply.backend, format: reply.format)
         counts.withLock { counts in
             counts.inFlight -= 1
-            counts.replies[backend, default: [:]][summary.state.rawValue, default: 0] += 1
-            if let firstChunk = summary.firstChunk {
-                counts.firstChunk[backend, default: Histogram(bounds: Self.firstChunkBuckets)].observe(firstChunk.seconds)
+            counts.replies[series, default: [:]][reply.outcome.rawValue, default: 0] += 1
+            if let firstChunk = reply.firstChunk {
+                counts.firstChunk[series, default: Histogram(bounds: Self.firstChunkBuckets)].observe(firstChunk.seconds)
             }
-            if let duration = summary.duration {
-                counts.duration[backend, default: Histogram(bounds: Self.durationBuckets)].observe(duration.seconds)
+            if let duration = reply.duration {
+                counts.duration[series, default: Histogram(bounds: Self.durationBuckets)].observe(duration.seconds)
             }
-            if let tokens = summary.outputTokens { counts.outputTokens[backend, default: 0] += tokens }
-            if let code = summary.failureCode, code.hasPrefix("upstream_") {
-                counts.upstreamErrors[backend, default: [:]][code, default: 0] += 1
+            if let tokens = reply.outputTokens { counts.outputTokens[series, default: 0] += tokens }
+            if let code = reply.failureCode, code.hasPrefix("upstream_") {
+                counts.upstreamErrors[series, default: [:]][code, default: 0] += 1
             }
         }
     }
@@ -59,22 +90,23 @@ final class Metrics: Sendable {
         text.sample("runnel_open_connections", value: Double(server?.connectionCount ?? 0))
         text.family("runnel_replies_in_flight", "gauge", "Replies streaming now.")
         text.sample("runnel_replies_in_flight", value: Double(counts.inFlight))
-        text.family("runnel_replies_total", "counter", "Replies ended, by backend and outcome (completed, stopped, failed, interrupted).")
-        for (backend, outcomes) in counts.replies.sorted(by: { $0.key < $1.key }) {
+        text.family("runnel_replies_total", "counter",
+                    "Replies ended, by backend, API format (runnel, openai, anthropic, gemini) and outcome (completed, stopped, failed, interrupted).")
+        for (series, outcomes) in counts.replies.sorted(by: { $0.key < $1.key }) {
             for (outcome, count) in outcomes.sorted(by: { $0.key < $1.key }) {
-                text.sample("runnel_replies_total", ["backend": backend, "outcome": outcome], value: Double(count))
+                text.sample("runnel_replies_total", ["backend": series.backend, "format": series.format, "outcome": outcome], value: Double(count))
             }
         }
-        text.histogram("runnel_reply_first_chunk_seconds", "Time from a reply's start to its first chunk.", counts.firstChunk)
-        text.histogram("runnel_reply_duration_seconds", "Time from a reply's start to its end.", counts.duration)
-        text.family("runnel_output_tokens_total", "counter", "Output tokens the backends reported, by backend.")
-        for (backend, tokens) in counts.outputTokens.sorted(by: { $0.key < $1.key }) {
-            text.sample("runnel_output_tokens_total", ["backend": backend], value: Double(tokens))
+        text.histogram("runnel_reply_first_chunk_seconds", "Time from a reply's start to its first chunk.", counts.firstChunk.map { ($0.key.labels, $0.value) })
+        text.histogram("runnel_reply_duration_seconds", "Time from a reply's start to its end.", counts.duration.map { ($0.key.labels, $0.value) })
+        text.family("runnel_output_tokens_total", "counter", "Output tokens the backends reported, by backend and API format.")
+        for (series, tokens) in counts.outputTokens.sorted(by: { $0.key < $1.key }) {
+            text.sample("runnel_output_tokens_total", ["backend": series.backend, "format": series.format], value: Double(tokens))
         }
-        text.family("runnel_upstream_errors_total", "counter", "Replies that failed upstream, by backend and error code.")
-        for (backend, codes) in counts.upstreamErrors.sorted(by: { $0.key < $1.key }) {
+        text.family("runnel_upstream_errors_total", "counter", "Replies that failed upstream, by backend, API format and error code.")
+        for (series, codes) in counts.upstreamErrors.sorted(by: { $0.key < $1.key }) {
             for (code, count) in codes.sorted(by: { $0.key < $1.key }) {
-                text.sample("runnel_upstream_errors_total", ["backend": backend, "code": code], value: Double(count))
+                text.sample("runnel_upstream_errors_total", ["backend": series.backend, "format": series.format, "code": code], value: Double(count))
             }
         }
         text.family("runnel_sent_bytes_total", "counter", "Bytes written to clients (response heads and bodies).")
@@ -93,23 +125,27 @@ struct PrometheusText {
     }
 
     mutating func sample(_ name: String, _ labels: KeyValuePairs<String, String> = [:], value: Double) {
+        sample(name, labels.map { ($0.key, $0.value) }, value: value)
+    }
+
+    mutating func sample(_ name: String, _ labels: [(String, String)], value: Double) {
         output += name
         if !labels.isEmpty {
-            output += "{" + labels.map { "\($0.key)=\"\(Self.escaped($0.value))\"" }.joined(separator: ",") + "}"
+            output += "{" + labels.map { "\($0.0)=\"\(Self.escaped($0.1))\"" }.joined(separator: ",") + "}"
         }
         output += " " + Self.number(value) + "\n"
     }
 
-    /// One histogram family with a series per backend.
-    mutating func histogram(_ name: String, _ help: String, _ series: [String: Histogram]) {
+    /// One histogram family, a series per label set (written in the order given, sorted).
+    mutating func histogram(_ name: String, _ help: String, _ series: [([(String, String)], Histogram)]) {
         family(name, "histogram", help)
-        for (backend, histogram) in series.sorted(by: { $0.key < $1.key }) {
+        for (labels, histogram) in series.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) { $0.1 < $1.1 } }) {
             for (bound, count) in zip(histogram.bounds, histogram.counts) {
-                sample(name + "_bucket", ["backend": backend, "le": Self.number(bound)], value: Double(count))
+                sample(name + "_bucket", labels + [("le", Self.number(bound))], value: Double(count))
             }
-            sample(name + "_bucket", ["backend": backend, "le": "+Inf"], value: Double(histogram.count))
-            sample(name + "_sum", ["backend": backend], value: histogram.sum)
-            sample(name + "_count", ["backend": backend], value: Double(histogram.count))
+            sample(name + "_bucket", labels + [("le", "+Inf")], value: Double(histogram.count))
+            sample(name + "_sum", labels, value: histogram.sum)
+            sample(name + "_count", labels, value: Double(histogram.count))
         }
     }
 

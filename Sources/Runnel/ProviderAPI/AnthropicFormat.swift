@@ -10,7 +10,8 @@ enum AnthropicFormat {
     static func request(_ body: [UInt8], backends: BackendSet) throws(HTTPError) -> ProviderRequest {
         let json = try ProviderBody(body)
         let model = try json.string("model", required: true) ?? ""
-        _ = try json.int("max_tokens", required: true)
+        let maxTokens = try json.int("max_tokens", required: true)
+        let temperature = try json.number("temperature", in: 0...1)
         let items = try json.array("messages", required: true) ?? []
         guard !items.isEmpty else { throw .providerInvalid("messages: at least one message is required") }
         var messages: [ChatMessage] = []
@@ -28,7 +29,8 @@ enum AnthropicFormat {
         }
         let system = try json.fields["system"].map { value throws(HTTPError) in try ProviderBody.text(of: value, at: "system") }
         guard let backend = backends.backend(forModel: model) else { throw .unknownModel(model, known: backends.names) }
-        return ProviderRequest(model: model, backend: backend, chat: ChatRequest(messages: messages, system: system), stream: try json.bool("stream"))
+        return ProviderRequest(model: model, backend: backend, chat: ChatRequest(messages: messages, system: system, temperature: temperature, maxTokens: maxTokens),
+                               stream: try json.bool("stream"))
     }
 
     /// `end_turn`, `max_tokens`, `refusal`, `tool_use`.

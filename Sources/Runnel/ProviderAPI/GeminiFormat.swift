@@ -38,14 +38,18 @@ enum GeminiFormat {
         var instruction = try json.object("systemInstruction")
         if instruction == nil { instruction = try json.object("system_instruction") }
         let system = try instruction.map { value throws(HTTPError) in try ProviderBody.text(of: value.fields["parts"] ?? [], at: "systemInstruction.parts") }
+        var maxTokens: Int?
+        var temperature: Double?
         if let config = try json.object("generationConfig") {
-            _ = try config.int("maxOutputTokens")
+            maxTokens = try config.int("maxOutputTokens")
+            temperature = try config.number("temperature", in: 0...2)
             if let count = try config.int("candidateCount"), count > 1 { throw .unsupportedChoiceCount(count, param: "candidateCount") }
         }
         var name = model
         if name.hasPrefix("models/") { name.removeFirst("models/".count) }
         guard let backend = backends.backend(forModel: name) else { throw .unknownModel(name, known: backends.names) }
-        return ProviderRequest(model: name, backend: backend, chat: ChatRequest(messages: messages, system: system), stream: stream)
+        return ProviderRequest(model: name, backend: backend, chat: ChatRequest(messages: messages, system: system, temperature: temperature, maxTokens: maxTokens),
+                               stream: stream)
     }
 
     /// `STOP`, `MAX_TOKENS`, `SAFETY`, `MALFORMED_FUNCTION_CALL`.
@@ -58,13 +62,15 @@ enum GeminiFormat {
         }
     }
 
+    /// The output tokens include the reasoning ones (``ChatUsage``); Gemini counts the
+    /// candidates' apart from the thoughts'.
     static func usage(_ summary: ProviderReply.Summary) -> JSON {
+        let reasoning = min(summary.usage.reasoningTokens ?? 0, summary.outputTokens)
         var fields: [(String, JSON)] = [
-            ("promptTokenCount", .int(summary.inputTokens)), ("candidatesTokenCount", .int(summary.outputTokens)),
+            ("promptTokenCount", .int(summary.inputTokens)), ("candidatesTokenCount", .int(summary.outputTokens - reasoning)),
         ]
-        let reasoning = summary.usage.reasoningTokens ?? 0
         if reasoning > 0 { fields.append(("thoughtsTokenCount", .int(reasoning))) }
-        fields.append(("totalTokenCount", .int(summary.inputTokens + summary.outputTokens + reasoning)))
+        fields.append(("totalTokenCount", .int(summary.inputTokens + summary.outputTokens)))
         return .object(fields)
     }
 

@@ -28,13 +28,16 @@ enum OpenAIFormat {
             }
             messages.append(ChatMessage(role: role, content: text))
         }
-        _ = try json.int("max_tokens")
-        _ = try json.int("max_completion_tokens")
+        // `max_completion_tokens` is the newer name; a client sending both means it.
+        let legacyMaxTokens = try json.int("max_tokens")
+        let maxTokens = try json.int("max_completion_tokens") ?? legacyMaxTokens
+        let temperature = try json.number("temperature", in: 0...2)
         if let count = try json.int("n"), count > 1 { throw .unsupportedChoiceCount(count, param: "n") }
         guard let backend = backends.backend(forModel: model) else { throw .unknownModel(model, known: backends.names) }
         let stream = try json.bool("stream")
         let includeUsage = try json.object("stream_options")?.bool("include_usage") ?? false
-        return ProviderRequest(model: model, backend: backend, chat: ChatRequest(messages: messages), stream: stream, includeUsage: includeUsage)
+        return ProviderRequest(model: model, backend: backend, chat: ChatRequest(messages: messages, temperature: temperature, maxTokens: maxTokens),
+                               stream: stream, includeUsage: includeUsage)
     }
 
     /// The `GET /v1/models` list.

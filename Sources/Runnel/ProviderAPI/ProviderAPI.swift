@@ -7,13 +7,24 @@ import HTTPServer
 struct ProviderAPI: Sendable {
     let backends: BackendSet
     let key: ProviderKey
+    let metrics: Metrics
+    let limits: ClientLimits
+
+    /// Counts a reply in for the request's client (429 or 503 past the limits, README
+    /// "Deploying") and in the metrics; the meter's end counts it out of both.
+    private func begin(_ request: Request, _ call: ProviderRequest, _ format: ProviderFormat) throws(HTTPError) -> ProviderMeter {
+        let client = request.client ?? request.peer ?? "-"
+        try limits.beginReply(for: client)
+        return ProviderMeter(metrics, backend: call.backend.name, format: format, onEnd: { [limits] in limits.endReply(of: client) })
+    }
 
     func install(into router: inout Router) {
         router.add(.post, "/v1/chat/completions", maxBodySize: ChatAPI.maxBodySize) { request in
             try key.check(request)
             let call = try OpenAIFormat.request(request.body, backends: backends)
-            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage)) }
-            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call)))
+            let meter = try begin(request, call, .openAI)
+            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter) }
+            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter)), meter: meter)
         }
         router.add(.get, "/v1/models") { request in
             try key.check(request)
@@ -22,17 +33,23 @@ struct ProviderAPI: Sendable {
         router.add(.post, "/v1/messages", maxBodySize: ChatAPI.maxBodySize) { request in
             try key.check(request)
             let call = try AnthropicFormat.request(request.body, backends: backends)
-            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder()) }
-            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call)))
+            let meter = try begin(request, call, .anthropic)
+            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter) }
+            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter)), meter: meter)
+        }
+        let generate: Router.Handler = { request in
+            try key.check(request)
+            // `models/{backend}/{model}:…` names a `backend/model` (the SDK keeps the slash).
+            let segment = [request.parameters["backend"], request.parameters["model"]].compactMap { $0 }.joined(separator: "/")
+            let (model, method) = try GeminiFormat.split(segment)
+            let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
+            let meter = try begin(request, call, .gemini)
+            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter) }
+            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter)), meter: meter)
         }
         for version in ["v1beta", "v1"] {
-            router.add(.post, "/\(version)/models/{model}", maxBodySize: ChatAPI.maxBodySize) { request in
-                try key.check(request)
-                let (model, method) = try GeminiFormat.split(request.parameters["model"] ?? "")
-                let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
-                if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder()) }
-                return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call)))
-            }
+            router.add(.post, "/\(version)/models/{model}", maxBodySize: ChatAPI.maxBodySize, generate)
+            router.add(.post, "/\(version)/models/{backend}/{model}", maxBodySize: ChatAPI.maxBodySize, generate)
         }
     }
 }

@@ -13,6 +13,15 @@ enum ProviderFormat: Sendable {
     /// same under `/v1/`, where the google-genai SDK goes when given a base URL).
     case gemini
 
+    /// The format's name in `/metrics`' `format` label.
+    var label: String {
+        switch self {
+        case .openAI: "openai"
+        case .anthropic: "anthropic"
+        case .gemini: "gemini"
+        }
+    }
+
     /// The format of `path`, or nil outside the provider endpoints.
     init?(path: String) {
         if path.hasPrefix("/v1beta/") || (path.hasPrefix("/v1/models/") && path.contains(":")) {

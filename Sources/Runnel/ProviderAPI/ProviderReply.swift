@@ -62,10 +62,19 @@ enum ProviderReply {
     }
 
     /// A streamed answer: 200 and `text/event-stream` once the backend has started well.
-    static func stream(_ request: ProviderRequest, encoder: some Encoder) async throws(HTTPError) -> Response {
-        let events = try await PulledEvents.start(request.backend.stream(request.chat))
+    /// `meter` counts the reply: it ends when the response's producer does (which runs
+    /// once, whatever the client does), or here if the backend fails before the answer.
+    static func stream(_ request: ProviderRequest, encoder: some Encoder, meter: ProviderMeter) async throws(HTTPError) -> Response {
+        let events: PulledEvents
+        do {
+            events = try await PulledEvents.start(request.backend.stream(request.chat), meter: meter)
+        } catch {
+            meter.settle(.failed, code: error.code)
+            meter.end()
+            throw error
+        }
         let model = request.model
-        return Response(status: .ok, headers: [
+        var response = Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
         ]) { writer in
             let outbox = ProviderOutbox()
@@ -82,15 +91,22 @@ enum ProviderReply {
                         if !bytes.isEmpty { outbox.put(bytes) }
                     }
                     if Task.isCancelled { return }  // the client left: nobody to tell
+                    meter.settle(.completed)
                     outbox.put(encoder.finish(summary), done: true)
                 } catch let error as ChatBackendError {
+                    if !Task.isCancelled { meter.settle(.failed, code: error.code.rawValue) }
                     outbox.put(encoder.fail(HTTPError(backend: error), summary), done: true)
                 } catch {
+                    if !Task.isCancelled { meter.settle(.failed, code: "internal_error") }
                     outbox.put(encoder.fail(HTTPError(.internalServerError, "unexpected failure: \(error)"), summary), done: true)
                 }
             }
-            // However this ends (done, the client gone, a failed write), the backend stops.
-            defer { pump.cancel() }
+            // However this ends (done, the client gone, a failed write), the backend stops
+            // and the reply is counted (as interrupted if the pump never settled it).
+            defer {
+                pump.cancel()
+                meter.end()
+            }
             while true {
                 let (bytes, done) = await outbox.take()
                 if Task.isCancelled { return }
@@ -98,18 +114,27 @@ enum ProviderReply {
                 if done { return }
             }
         }
+        response.logFields = { meter.logFields }
+        return response
     }
 
     /// A whole answer: every event collected; any failure is the format's HTTP error.
-    static func collect(_ request: ProviderRequest) async throws(HTTPError) -> Summary {
+    static func collect(_ request: ProviderRequest, meter: ProviderMeter) async throws(HTTPError) -> Summary {
+        defer { meter.end() }
         var summary = Summary(model: request.model)
         do {
-            for try await event in request.backend.stream(request.chat) { summary.note(event) }
+            for try await event in request.backend.stream(request.chat) {
+                summary.note(event)
+                meter.note(event)
+            }
         } catch let error as ChatBackendError {
+            if !Task.isCancelled { meter.settle(.failed, code: error.code.rawValue) }
             throw HTTPError(backend: error)
         } catch {
+            if !Task.isCancelled { meter.settle(.failed, code: "internal_error") }
             throw HTTPError(.internalServerError, "unexpected failure: \(error)")
         }
+        if !Task.isCancelled { meter.settle(.completed) }
         return summary
     }
 
@@ -125,8 +150,11 @@ enum ProviderReply {
         return bytes
     }
 
-    static func json(_ body: JSON) -> Response {
-        Response(status: .ok, headers: ["Content-Type": "application/json"], body: body.bytes)
+    /// A whole answer's response, logged with `meter`'s fields when given.
+    static func json(_ body: JSON, meter: ProviderMeter? = nil) -> Response {
+        var response = Response(status: .ok, headers: ["Content-Type": "application/json"], body: body.bytes)
+        if let meter { response.logFields = { meter.logFields } }
+        return response
     }
 }
 
@@ -137,24 +165,28 @@ enum ProviderReply {
 /// once: the handler pulls the first events in ``start(_:)``, and only after it returns
 /// does the stream's pump task (to which the handler hands this object) call ``next()``.
 private final class PulledEvents: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<ChatEvent, Error>.AsyncIterator
+    private var iterator: ChatEvents.AsyncIterator
     private var pending: [ChatEvent]
+    /// Told of each event as it comes from the backend.
+    private let meter: ProviderMeter
 
-    private init(_ iterator: AsyncThrowingStream<ChatEvent, Error>.AsyncIterator, pending: [ChatEvent]) {
+    private init(_ iterator: ChatEvents.AsyncIterator, pending: [ChatEvent], meter: ProviderMeter) {
         self.iterator = iterator
         self.pending = pending
+        self.meter = meter
     }
 
     /// Pulls until the first text or reasoning, or the end; throws the backend's failure
     /// if it comes first.
-    static func start(_ stream: AsyncThrowingStream<ChatEvent, Error>) async throws(HTTPError) -> PulledEvents {
+    static func start(_ stream: ChatEvents, meter: ProviderMeter) async throws(HTTPError) -> PulledEvents {
         var iterator = stream.makeAsyncIterator()
         var pending: [ChatEvent] = []
         do {
             while let event = try await iterator.next() {
+                meter.note(event)
                 pending.append(event)
                 switch event {
-                case .delta, .reasoning: return PulledEvents(iterator, pending: pending)
+                case .delta, .reasoning: return PulledEvents(iterator, pending: pending, meter: meter)
                 default: continue
                 }
             }
@@ -163,11 +195,13 @@ private final class PulledEvents: @unchecked Sendable {
         } catch {
             throw HTTPError(.internalServerError, "unexpected failure: \(error)")
         }
-        return PulledEvents(iterator, pending: pending)
+        return PulledEvents(iterator, pending: pending, meter: meter)
     }
 
     func next() async throws -> ChatEvent? {
         if !pending.isEmpty { return pending.removeFirst() }
-        return try await iterator.next()
+        let event = try await iterator.next()
+        if let event { meter.note(event) }
+        return event
     }
 }

@@ -56,6 +56,15 @@ struct ProviderBody {
         return whole
     }
 
+    /// A number within `range`, or nil when absent.
+    func number(_ name: String, in range: ClosedRange<Double>) throws(HTTPError) -> Double? {
+        guard let value = fields[name], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, !Self.isBool(number), range.contains(number.doubleValue) else {
+            throw .providerInvalid("'\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), not \(Self.describe(value))", param: name)
+        }
+        return number.doubleValue
+    }
+
     func array(_ name: String, required: Bool = false) throws(HTTPError) -> [Any]? {
         guard let value = fields[name], !(value is NSNull) else {
             if required { throw .providerInvalid("'\(name)' is required (a list of messages)", param: name) }
@@ -142,16 +151,22 @@ struct ProviderKey: Sendable {
 
     func check(_ request: Request) throws(HTTPError) {
         guard let key else { return }
-        var given: [String] = []
-        if let authorization = request.headers["Authorization"] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { given.append(parts[1].trimmingCharacters(in: .whitespaces)) }
-        }
-        given += [request.headers["x-api-key"], request.headers["x-goog-api-key"]].compactMap { $0 }
+        let given = Self.given(in: request)
         guard given.contains(where: { key.matches($0) }) else {
             throw HTTPError(.unauthorized, given.isEmpty
                 ? "this server needs its API key (--api-key): send it as 'Authorization: Bearer …', 'x-api-key' or 'x-goog-api-key'"
                 : "the API key is not this server's", code: "invalid_api_key")
         }
+    }
+
+    /// The keys a request carries the way the SDKs send theirs: OpenAI's
+    /// `Authorization: Bearer`, Anthropic's `x-api-key`, Gemini's `x-goog-api-key`.
+    static func given(in request: Request) -> [String] {
+        var given: [String] = []
+        if let authorization = request.headers["Authorization"] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { given.append(parts[1].trimmingCharacters(in: .whitespaces)) }
+        }
+        return given + [request.headers["x-api-key"], request.headers["x-goog-api-key"]].compactMap { $0 }
     }
 }

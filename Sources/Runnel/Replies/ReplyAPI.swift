@@ -16,7 +16,7 @@ struct ReplyAPI: Sendable {
             try events(request)
         }
         router.add(.post, "/api/replies/{id}/stop") { request in
-            let reply = try lookUp(request)
+            let reply = try Self.lookUp(request, in: replies)
             let stoppedNow = reply.end(.stopped)
             await reply.backendFinished()  // so the answer confirms the upstream is closed
             let body = JSON.object([("id", .string(reply.id)), ("state", .string(reply.state.rawValue)), ("stopped", .bool(stoppedNow))])
@@ -41,10 +41,16 @@ struct ReplyAPI: Sendable {
         return response
     }
 
-    private func lookUp(_ request: Request) throws(HTTPError) -> Reply {
+    /// The reply the route's `{id}` names. One whose id names another instance is not
+    /// here, and the 404 says so: the proxy in front sent it to the wrong server.
+    static func lookUp(_ request: Request, in replies: ReplyRegistry) throws(HTTPError) -> Reply {
         let id = request.parameters["id"] ?? ""
         guard ReplyID.isValid(id) else { throw .invalidReplyID }
-        guard let reply = replies.reply(id) else { throw .replyNotFound }
+        guard let reply = replies.reply(id) else {
+            let owner = ReplyID.instance(of: id)
+            if owner != replies.instance { throw .replyOnAnotherInstance(owner, here: replies.instance) }
+            throw .replyNotFound
+        }
         return reply
     }
 
@@ -52,7 +58,7 @@ struct ReplyAPI: Sendable {
     /// reconnecting) or `?after=N`. After the last event of a finished reply: 204, which
     /// tells an `EventSource` not to reconnect. Past the last event: 400.
     private func events(_ request: Request) throws(HTTPError) -> Response {
-        let reply = try lookUp(request)
+        let reply = try Self.lookUp(request, in: replies)
         let after = try Self.cursor(request)
         let count = reply.eventCount
         if after > count {

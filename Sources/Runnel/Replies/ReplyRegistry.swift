@@ -19,6 +19,18 @@ final class ReplyRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// This server's `--instance` name, which every id it makes starts with (README
+    /// "Several instances"); nil: ids are the random part alone.
+    let instance: String?
+
+    init(instance: String? = nil) {
+        self.instance = instance
+    }
+
+    /// An id for a new reply of this server.
+    func makeID() -> String {
+        ReplyID.make(instance: instance)
+    }
 
     func add(_ reply: Reply) {
         state.withLock { $0.replies[reply.id] = reply }

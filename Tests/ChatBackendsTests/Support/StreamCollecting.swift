@@ -21,7 +21,7 @@ struct CollectedStream {
 
 /// Drains `stream`, keeping any error instead of throwing it so tests can assert on both
 /// the partial output and the failure.
-func collect(_ stream: AsyncThrowingStream<ChatEvent, Error>) async -> CollectedStream {
+func collect(_ stream: ChatEvents) async -> CollectedStream {
     var result = CollectedStream()
     do {
         for try await event in stream { result.events.append(event) }

@@ -64,6 +64,27 @@ final class AccessGateTests: XCTestCase {
         XCTAssertEqual(try exchange(port: port, "GET", "/api/replies/\(String(repeating: "a", count: 32))/events").status, 401)
     }
 
+    /// The provider endpoints take the token as each SDK sends its key (README "SDKs"); the
+    /// UI's API does not.
+    func testTheProviderEndpointsTakeTheTokenAsEachSDKSendsItsKey() throws {
+        let (_, port) = try startPublic()
+        for header in ["Authorization", "x-api-key", "x-goog-api-key"] {
+            let value = header == "Authorization" ? "Bearer \(token)" : token
+            XCTAssertEqual(try exchange(port: port, "GET", "/v1/models", headers: [header: value]).status, 200, header)
+            let wrong = try exchange(port: port, "GET", "/v1/models", headers: [header: value + "x"])
+            XCTAssertEqual(wrong.status, 401, header)
+            XCTAssertFalse(wrong.text.contains(token))
+        }
+        let gemini = try exchange(port: port, "POST", "/v1beta/models/echo:generateContent", headers: ["x-goog-api-key": "nope"],
+                                  json: #"{"contents":[{"parts":[{"text":"hi"}]}]}"#)
+        XCTAssertEqual(gemini.status, 401)
+        XCTAssertTrue(gemini.text.contains("UNAUTHENTICATED"), gemini.text)
+        XCTAssertEqual(try exchange(port: port, "POST", "/v1beta/models/echo:generateContent", headers: ["x-goog-api-key": token],
+                                    json: #"{"contents":[{"parts":[{"text":"hi"}]}]}"#).status, 200)
+        XCTAssertEqual(try exchange(port: port, "GET", "/api/backends", headers: ["x-api-key": token]).status, 401)
+        XCTAssertEqual(try exchange(port: port, "GET", "/metrics", headers: ["x-goog-api-key": token]).status, 401)
+    }
+
     func testMalformedCookiesAreNoToken() throws {
         let (_, port) = try startPublic()
         for cookie in ["runnel_token", "=;;==", "runnel_token=", "; ;", "runnel_token =\(token)", String(repeating: "a=b;", count: 500)] {

@@ -40,6 +40,32 @@ final class DeployBinaryTests: XCTestCase {
         XCTAssertFalse(runnel.text.split(separator: "\n").contains { $0.contains("\"path\"") && $0.contains(token) }, "the token is never logged")
     }
 
+    /// Replies of the SDK endpoints are logged with their backend and outcome too.
+    func testProviderEndpointRepliesAreLoggedWithBackendAndOutcome() throws {
+        let token = "deploy-token-0123456789"
+        let (runnel, port) = try start(["--host", "0.0.0.0", "--log-format", "json", "--access-token", token])
+        let streamed = try exchange(port: port, "POST", "/v1/chat/completions", headers: ["Authorization": "Bearer \(token)"],
+                                    json: #"{"model":"echo","stream":true,"messages":[{"role":"user","content":"a b"}]}"#)
+        let whole = try exchange(port: port, "POST", "/v1/messages", headers: ["x-api-key": token],
+                                 json: #"{"model":"mock","max_tokens":9,"messages":[{"role":"user","content":"/error"}]}"#)
+        XCTAssertEqual(streamed.status, 200)
+        XCTAssertEqual(whole.status, 503)
+        for (response, backend, outcome) in [(streamed, "echo", "completed" as String?), (whole, nil, nil)] {
+            let requestID = try XCTUnwrap(response.header("X-Request-Id"))
+            XCTAssertTrue(runnel.waitFor("\"request_id\":\"\(requestID)\""), runnel.text)
+            let line = try XCTUnwrap(runnel.text.split(separator: "\n").first { $0.contains(requestID) })
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            XCTAssertEqual(object["backend"] as? String, backend, String(line))
+            XCTAssertEqual(object["outcome"] as? String, outcome, String(line))
+        }
+        let completed = try exchange(port: port, "POST", "/v1beta/models/mock:generateContent", headers: ["x-goog-api-key": token],
+                                     json: #"{"contents":[{"parts":[{"text":"hi"}]}]}"#)
+        let requestID = try XCTUnwrap(completed.header("X-Request-Id"))
+        XCTAssertTrue(runnel.waitFor("\"request_id\":\"\(requestID)\""), runnel.text)
+        let line = try XCTUnwrap(runnel.text.split(separator: "\n").first { $0.contains(requestID) })
+        XCTAssertTrue(line.contains(#""backend":"mock""#) && line.contains(#""outcome":"completed""#), String(line))
+    }
+
     func testNoEscapeSequenceFromAClientReachesTheTerminal() throws {
         for format in ["text", "json"] {
             let (runnel, port) = try start(["--log-format", format])

@@ -24,6 +24,9 @@ final class RunnelBinaryTests: XCTestCase {
         let unknown = try RunnelProcess(arguments: ["--backend", "nope", "--port", "0"])
         XCTAssertEqual(unknown.exitStatus(), 1)
         XCTAssertTrue(unknown.waitFor("backend 'nope' is not configured"), unknown.text)
+        let instance = try RunnelProcess(arguments: ["--instance", "Node_1", "--port", "0"])
+        XCTAssertEqual(instance.exitStatus(), 1)
+        XCTAssertTrue(instance.waitFor("--instance takes 1 to 32 of a-z, 0-9 and '-', not 'Node_1'"), instance.text)
     }
 
     func testAMistypedOptionGetsADidYouMean() throws {

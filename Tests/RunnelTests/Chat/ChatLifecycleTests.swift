@@ -168,6 +168,32 @@ final class ConversationMemoryTests: XCTestCase {
         XCTAssertEqual(store.totalBytes, 8000)
     }
 
+    /// A client's history (README "History in the request") replaces the stored turns and
+    /// their bytes, and counts against the bound of all conversations like any other.
+    func testAClientsHistoryReplacesTheTurnsAndTheirBytes() {
+        var limits = ConversationLimits()
+        limits.maxTotalBytes = 5000
+        let store = ConversationStore(limits: limits)
+        let text = String(repeating: "x", count: 1000)
+        store.finish(store.begin("old").ticket!, user: text, reply: text, interrupted: false)
+        store.finish(store.begin("mine").ticket!, user: text, reply: text, interrupted: false)
+        XCTAssertEqual(store.totalBytes, 4000)
+
+        let short = [ChatMessage(role: .user, content: "ab"), ChatMessage(role: .assistant, content: "cde")]
+        let ticket = store.begin("mine", replacingHistory: short).ticket!
+        XCTAssertEqual(ticket.history, short)
+        XCTAssertEqual(store.totalBytes, 2005)
+        store.finish(ticket, user: "f", reply: "g", interrupted: false)
+        XCTAssertEqual(store.turns(of: "mine").map(\.message.content), ["ab", "cde", "f", "g"])
+        XCTAssertEqual(store.totalBytes, 2007)
+
+        // Over the bound: the least recently used other conversation goes, never this one.
+        let long = [ChatMessage(role: .user, content: String(repeating: "y", count: 4000))]
+        XCTAssertEqual(store.begin("mine", replacingHistory: long).ticket?.history, long)
+        XCTAssertTrue(store.turns(of: "old").isEmpty)
+        XCTAssertEqual(store.totalBytes, 4000)
+    }
+
     /// The probe: 1 MB messages to echo on distinct conversations. Over HTTP, the
     /// store ends at or under its bound however many arrive.
     func testLargeEchoesOnDistinctConversationsStayBounded() throws {

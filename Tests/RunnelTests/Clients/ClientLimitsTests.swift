@@ -128,6 +128,34 @@ final class ClientLimitsTests: XCTestCase {
         XCTAssertEqual(again.status, 200)
     }
 
+    /// A reply of a provider endpoint (README "SDKs"), streamed or whole, takes one of its
+    /// client's slots as a reply of `/api/message` does, and frees it as it ends.
+    func testProviderEndpointRepliesCountAgainstTheSameLimits() throws {
+        let port = try startLimited { $0.maxRepliesPerClient = 1 }
+        let held = try TestClient(port: port, sourceAddress: "127.0.0.3")
+        let stream = #"{"model":"mock","stream":true,"messages":[{"role":"user","content":"/slow /long 3000"}]}"#
+        try held.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: \(bearer["Authorization"]!)\r\n"
+                      + "Content-Type: application/json\r\nContent-Length: \(stream.utf8.count)\r\n\r\n\(stream)")
+        XCTAssertEqual(try held.readResponse(bodyless: true).status, 200)
+
+        assertRefused(try post(port, from: "127.0.0.3"), 429, "too_many_replies")
+        let whole = #"{"model":"echo","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#
+        let anthropic = { (source: String) in try exchange(port: port, "POST", "/v1/messages", headers: self.bearer, json: whole, source: source) }
+        let refused = try anthropic("127.0.0.3")
+        XCTAssertEqual(refused.status, 429)
+        XCTAssertEqual((refused.json?["error"] as? [String: Any])?["type"] as? String, "rate_limit_error", "in the format's own shape")
+        XCTAssertEqual(refused.header("Retry-After"), String(ClientLimits.busyRetryAfterSeconds))
+        // Another client is not held back, and a whole reply frees its slot as it ends.
+        XCTAssertEqual(try anthropic("127.0.0.4").status, 200)
+        XCTAssertEqual(try anthropic("127.0.0.4").status, 200)
+
+        held.abort()  // the stream ends with its client: the slot is free again
+        let deadline = ContinuousClock.now + .seconds(5)
+        var again = try anthropic("127.0.0.3")
+        while again.status == 429, ContinuousClock.now < deadline { again = try anthropic("127.0.0.3") }
+        XCTAssertEqual(again.status, 200)
+    }
+
     func testTheServerCapIs503() throws {
         let port = try startLimited { $0.maxReplies = 1 }
         let held = try hang(port, from: "127.0.0.3")

@@ -6,8 +6,8 @@ import Glibc
 
 /// A real nginx (Debian's `nginx-light`, which `make deps-test` installs) run as a child
 /// of the test, in the foreground, with its own temporary prefix, in front of Runnel on
-/// loopback. Its site is the README's own (the first ```nginx block), with only the two
-/// ports changed: what the README shows is what is tested.
+/// loopback. Its site is the README's own (the first ```nginx block, or the one for
+/// several instances), with only the ports changed: what the README shows is what is tested.
 final class NginxFixture {
     static let binary = "/usr/sbin/nginx"
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -17,14 +17,17 @@ final class NginxFixture {
         let description: String
     }
 
-    /// The README's first fenced block of `language`.
-    static func readmeBlock(_ language: String) throws -> String {
+    /// The README's first fenced block of `language` (that contains `marker`, when given).
+    static func readmeBlock(_ language: String, containing marker: String? = nil) throws -> String {
         let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let open = readme.range(of: "```\(language)\n"),
-              let close = readme.range(of: "```\n", range: open.upperBound..<readme.endIndex) else {
-            throw Failure(description: "README.md has no ```\(language) block")
+        var rest = readme.startIndex..<readme.endIndex
+        while let open = readme.range(of: "```\(language)\n", range: rest),
+              let close = readme.range(of: "```\n", range: open.upperBound..<readme.endIndex) {
+            let block = String(readme[open.upperBound..<close.lowerBound])
+            if marker.map(block.contains) ?? true { return block }
+            rest = close.upperBound..<readme.endIndex
         }
-        return String(readme[open.upperBound..<close.lowerBound])
+        throw Failure(description: "README.md has no ```\(language) block\(marker.map { " with '\($0)'" } ?? "")")
     }
 
     let port: Int
@@ -39,6 +42,20 @@ final class NginxFixture {
         }
         let servers = upstreams.map { "    server 127.0.0.1:\($0);\n" }.joined()
         return text.replacingOccurrences(of: "    server 127.0.0.1:8080;\n", with: servers)
+            .replacingOccurrences(of: "    listen 80;\n", with: "    listen 127.0.0.1:\(port);\n")
+    }
+
+    /// The README's site for several instances (the block with the `map` on reply ids),
+    /// its instances `a` (README port 8081) and `b` (8082) at these ports.
+    static func instancesSite(listen port: Int, a: Int, b: Int) throws -> String {
+        let text = try readmeBlock("nginx", containing: "map $uri $runnel_reply_upstream")
+        for line in ["    server 127.0.0.1:8081;\n", "    server 127.0.0.1:8082;\n", "    listen 80;\n", "~^/api/replies/a\\.", "~^/api/replies/b\\."] {
+            guard text.contains(line) else {
+                throw Failure(description: "the README's site for several instances no longer has the line this fixture relies on: \(line)")
+            }
+        }
+        return text.replacingOccurrences(of: "127.0.0.1:8081;", with: "127.0.0.1:\(a);")
+            .replacingOccurrences(of: "127.0.0.1:8082;", with: "127.0.0.1:\(b);")
             .replacingOccurrences(of: "    listen 80;\n", with: "    listen 127.0.0.1:\(port);\n")
     }
 

@@ -62,19 +62,65 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
 
-        XCTAssertEqual(samples["runnel_replies_total{backend=mock,outcome=completed}"], 2)
-        XCTAssertEqual(samples["runnel_replies_total{backend=mock,outcome=failed}"], 1)
-        XCTAssertEqual(samples["runnel_replies_total{backend=echo,outcome=completed}"], 1)
-        XCTAssertEqual(samples["runnel_upstream_errors_total{backend=mock,code=upstream_unavailable}"], 1)
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,format=runnel,outcome=completed}"], 2)
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,format=runnel,outcome=failed}"], 1)
+        XCTAssertEqual(samples["runnel_replies_total{backend=echo,format=runnel,outcome=completed}"], 1)
+        XCTAssertEqual(samples["runnel_upstream_errors_total{backend=mock,code=upstream_unavailable,format=runnel}"], 1)
         XCTAssertEqual(samples["runnel_replies_in_flight{}"], 0)
         XCTAssertEqual(samples["runnel_open_connections{}"], 1, "the scrape's own")
-        XCTAssertGreaterThan(samples["runnel_output_tokens_total{backend=mock}"] ?? 0, 0)
+        XCTAssertGreaterThan(samples["runnel_output_tokens_total{backend=mock,format=runnel}"] ?? 0, 0)
         XCTAssertGreaterThan(samples["runnel_sent_bytes_total{}"] ?? 0, 1000)
-        XCTAssertEqual(samples["runnel_reply_duration_seconds_count{backend=mock}"], 3)
-        XCTAssertEqual(samples["runnel_reply_duration_seconds_bucket{backend=mock,le=+Inf}"], 3)
-        XCTAssertEqual(samples["runnel_reply_first_chunk_seconds_count{backend=mock}"], 2, "the failed reply had no chunk")
-        XCTAssertNotNil(samples["runnel_reply_first_chunk_seconds_bucket{backend=mock,le=0.05}"])
-        XCTAssertGreaterThan(samples["runnel_reply_duration_seconds_sum{backend=echo}"] ?? -1, 0)
+        XCTAssertEqual(samples["runnel_reply_duration_seconds_count{backend=mock,format=runnel}"], 3)
+        XCTAssertEqual(samples["runnel_reply_duration_seconds_bucket{backend=mock,format=runnel,le=+Inf}"], 3)
+        XCTAssertEqual(samples["runnel_reply_first_chunk_seconds_count{backend=mock,format=runnel}"], 2, "the failed reply had no chunk")
+        XCTAssertNotNil(samples["runnel_reply_first_chunk_seconds_bucket{backend=mock,format=runnel,le=0.05}"])
+        XCTAssertGreaterThan(samples["runnel_reply_duration_seconds_sum{backend=echo,format=runnel}"] ?? -1, 0)
+    }
+
+    /// Replies of the provider endpoints count as those of `/api/message` do, labelled
+    /// with their format: streamed or whole, failed, and broken off by their client.
+    func testProviderEndpointRepliesAreCountedByFormat() throws {
+        let (_, port) = try startRunnel()
+        let openAI = try exchange(port: port, "POST", "/v1/chat/completions",
+                                  json: #"{"model":"mock","stream":true,"messages":[{"role":"user","content":"/think hello"}]}"#)
+        XCTAssertEqual(openAI.status, 200)
+        XCTAssertTrue(openAI.text.contains("data: [DONE]"), openAI.text)
+        let anthropic = try exchange(port: port, "POST", "/v1/messages",
+                                     json: #"{"model":"mock","max_tokens":10,"messages":[{"role":"user","content":"two words"}]}"#)
+        XCTAssertEqual(anthropic.status, 200)
+        let failed = try exchange(port: port, "POST", "/v1beta/models/mock:generateContent", json: #"{"contents":[{"parts":[{"text":"/error"}]}]}"#)
+        XCTAssertEqual(failed.status, 503)
+        XCTAssertEqual(try exchange(port: port, "POST", "/v1beta/models/nope:generateContent", json: #"{"contents":[{"parts":[{"text":"hi"}]}]}"#).status,
+                       404, "no reply: not counted")
+        // A client that leaves mid-stream: its reply is interrupted.
+        let leaving = try TestClient(port: port)
+        let body = #"{"model":"mock","stream":true,"messages":[{"role":"user","content":"/slow /long 3000"}]}"#
+        try leaving.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        XCTAssertEqual(try leaving.readResponse(bodyless: true).status, 200)
+        _ = try leaving.receiveSome()
+        leaving.abort()
+
+        // The interrupted reply is counted once the server notices its client left: scrape
+        // until it is (for 5 s at most).
+        var samples = try parse(try exchange(port: port, "GET", "/metrics").text)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while samples["runnel_replies_total{backend=mock,format=openai,outcome=interrupted}"] == nil && ContinuousClock.now < deadline {
+            samples = try parse(try exchange(port: port, "GET", "/metrics").text)
+        }
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,format=openai,outcome=completed}"], 1)
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,format=openai,outcome=interrupted}"], 1)
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,format=anthropic,outcome=completed}"], 1)
+        XCTAssertEqual(samples["runnel_replies_total{backend=mock,format=gemini,outcome=failed}"], 1)
+        XCTAssertEqual(samples["runnel_upstream_errors_total{backend=mock,code=upstream_unavailable,format=gemini}"], 1)
+        XCTAssertNil(samples["runnel_replies_total{backend=mock,format=runnel,outcome=completed}"], "nothing came through /api/message")
+        XCTAssertEqual(samples["runnel_replies_in_flight{}"], 0)
+        XCTAssertGreaterThan(samples["runnel_output_tokens_total{backend=mock,format=openai}"] ?? 0, 0)
+        XCTAssertGreaterThan(samples["runnel_output_tokens_total{backend=mock,format=anthropic}"] ?? 0, 0)
+        XCTAssertEqual(samples["runnel_reply_first_chunk_seconds_count{backend=mock,format=openai}"], 2)
+        XCTAssertEqual(samples["runnel_reply_first_chunk_seconds_count{backend=mock,format=anthropic}"], 1)
+        XCTAssertNil(samples["runnel_reply_first_chunk_seconds_count{backend=mock,format=gemini}"], "the failed reply had no chunk")
+        XCTAssertEqual(samples["runnel_reply_duration_seconds_count{backend=mock,format=gemini}"], 1)
+        XCTAssertEqual(samples["runnel_reply_duration_seconds_bucket{backend=mock,format=openai,le=+Inf}"], 2)
     }
 
     func testAReplyInFlightIsCounted() throws {

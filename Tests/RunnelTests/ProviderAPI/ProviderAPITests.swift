@@ -73,6 +73,20 @@ final class ProviderAPITests: XCTestCase {
         XCTAssertNil(backends.backend(forModel: "nope/x"))
     }
 
+    /// google-genai keeps the slash of `backend/model` in the path: `models/echo/x:…`.
+    func testAGeminiPathNamesABackendAndItsModel() throws {
+        let (_, port) = try startRunnel()
+        let body = #"{"contents":[{"parts":[{"text":"two words"}]}]}"#
+        for version in ["v1beta", "v1"] {
+            let whole = try post(port, "/\(version)/models/echo/anything:generateContent", body)
+            XCTAssertEqual(whole.status, 200, whole.text)
+            let parts = ((whole.json?["candidates"] as? [[String: Any]])?.first?["content"] as? [String: Any])?["parts"] as? [[String: Any]]
+            XCTAssertEqual(parts?.compactMap { $0["text"] as? String }.joined(), "two words")
+        }
+        XCTAssertEqual(try post(port, "/v1beta/models/nope/x:generateContent", body).status, 404)
+        XCTAssertEqual(try post(port, "/v1beta/models/echo/x:countTokens", body).status, 404)
+    }
+
     func testTheAPIKeyOpensOnlyTheProviderEndpoints() throws {
         let (_, port) = try startRunnel { $0.apiKey = "provider-key-0123456789" }
         let body = #"{"model":"echo","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#

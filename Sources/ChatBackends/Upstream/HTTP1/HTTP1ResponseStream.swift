@@ -42,9 +42,6 @@ struct HTTP1ResponseStream: AsyncSequence {
 /// iterates (one `next()` at a time); `abortable` is what a cancellation on another
 /// thread shuts down, behind a lock.
 final class HTTP1Exchange: @unchecked Sendable {
-    /// Bytes asked of the kernel per read (on the stack, never kept per connection).
-    static let readBytes = 16 * 1024
-
     private let request: URLRequest
     private let body: Data
     private let timeouts: UpstreamTimeouts
@@ -156,7 +153,7 @@ final class HTTP1Exchange: @unchecked Sendable {
     private func readOnce() async throws {
         guard let connection else { return }
         while true {
-            let outcome = withUnsafeTemporaryAllocation(byteCount: Self.readBytes, alignment: 1) { scratch -> Result<HTTP1ResponseParser.Output?, Error> in
+            let outcome = connection.loop.withReadBuffer { scratch -> Result<HTTP1ResponseParser.Output?, Error> in
                 do {
                     let count = try connection.socket.read(into: scratch)
                     return .success(try parser.feed(UnsafeRawBufferPointer(rebasing: scratch[..<count])))
@@ -206,7 +203,7 @@ final class HTTP1Exchange: @unchecked Sendable {
     /// and left the connection reusable.
     private func salvage(_ connection: HTTP1Connection) -> Bool {
         for _ in 0..<4 where !parser.isComplete {
-            let progressed = withUnsafeTemporaryAllocation(byteCount: Self.readBytes, alignment: 1) { scratch -> Bool in
+            let progressed = connection.loop.withReadBuffer { scratch -> Bool in
                 guard let count = try? connection.socket.read(into: scratch) else { return false }
                 return (try? parser.feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))) != nil
             }
