@@ -42,7 +42,7 @@ public struct MockBackend: ChatBackend {
     public func stream(_ request: ChatRequest) -> ChatEvents {
         if let scenario = scenarios.match(request.lastUserText) {
             let script = scenario.script(model: model, inputTokens: Self.estimatedTokens(request),
-                                         pacing: (firstTokenMs: ttftMs, tokenDelayMs: tokenDelayMs))
+                                         pacing: (firstTokenMs: ttftMs, tokenDelayMs: tokenDelayMs), maxTokens: request.maxTokens)
             return ScriptedStream.play(count: script.count, script.step)
         }
         let command = MockCommand(parsing: request.lastUserText)

@@ -10,8 +10,8 @@ final class MockScenarioTests: XCTestCase {
     }
 
     /// The steps a stream of `scenario` plays, with 300 ms to the first token and 25 ms per token by default.
-    private func steps(_ scenario: MockScenario) -> [ScriptedStream.Step] {
-        let script = scenario.script(model: "mock-1", inputTokens: 7, pacing: (firstTokenMs: 300, tokenDelayMs: 25))
+    private func steps(_ scenario: MockScenario, maxTokens: Int? = nil) -> [ScriptedStream.Step] {
+        let script = scenario.script(model: "mock-1", inputTokens: 7, pacing: (firstTokenMs: 300, tokenDelayMs: 25), maxTokens: maxTokens)
         return (0..<script.count).map(script.step)
     }
 
@@ -23,8 +23,8 @@ final class MockScenarioTests: XCTestCase {
             case .event(.reasoning(let text), let ms): "r:\(text)@\(ms)"
             case .event(.delta(let text), let ms): "d:\(text)@\(ms)"
             case .event(.wireFault(let fault), let ms): "fault:\(fault.rawValue)@\(ms)"
-            case .event(.finish, _): "finish"
-            case .event(.usage, _): "usage"
+            case .event(.finish(let reason), _): "finish:\(reason.rawValue)"
+            case .event(.usage(let usage), _): "usage:\(usage.outputTokens ?? -1)"
             case .event(let other, _): "other:\(other)"
             case .fail(let error, let ms): "fail:\(error.code.rawValue)@\(ms)"
             case .hang: "hang"
@@ -68,10 +68,10 @@ final class MockScenarioTests: XCTestCase {
         a b c d
         """)
         // 30 tokens/s: due at 0, 33, 67, 100… ms, so the pauses alternate 33 and 34 without drift.
-        XCTAssertEqual(summary(steps(paced)), ["model", "r:Hm@100", "r: so@33", "d:a@34", "d: b@33", "d: c@33", "d: d@34", "finish", "usage"])
+        XCTAssertEqual(summary(steps(paced)), ["model", "r:Hm@100", "r: so@33", "d:a@34", "d: b@33", "d: c@33", "d: d@34", "finish:stop", "usage:6"])
 
         let defaults = try scenario("defaults", "trigger: exact go\n--- reply\na b c")
-        XCTAssertEqual(summary(steps(defaults)), ["model", "d:a@300", "d: b@25", "d: c@25", "finish", "usage"])
+        XCTAssertEqual(summary(steps(defaults)), ["model", "d:a@300", "d: b@25", "d: c@25", "finish:stop", "usage:3"])
 
         let shaped = try scenario("shaped", """
         trigger: exact go
@@ -81,10 +81,10 @@ final class MockScenarioTests: XCTestCase {
         --- reply
         a b c d e f
         """)
-        XCTAssertEqual(summary(steps(shaped)), ["model", "d:a@300", "d: b@0", "d: c@0", "d: d@0", "d: e@2000", "d: f@0", "finish", "usage"])
+        XCTAssertEqual(summary(steps(shaped)), ["model", "d:a@300", "d: b@0", "d: c@0", "d: d@0", "d: e@2000", "d: f@0", "finish:stop", "usage:6"])
 
         let timed = try scenario("timed", "trigger: exact go\ntokens_per_second: 10\nburst: at 0 for 3 tokens\nstall: at 3 for 500 ms\n--- reply\na b c d e")
-        XCTAssertEqual(summary(steps(timed)), ["model", "d:a@300", "d: b@0", "d: c@0", "d: d@600", "d: e@100", "finish", "usage"])
+        XCTAssertEqual(summary(steps(timed)), ["model", "d:a@300", "d: b@0", "d: c@0", "d: d@600", "d: e@100", "finish:stop", "usage:5"])
     }
 
     func testFaultsTakeThePlaceOfAPiece() throws {
@@ -101,6 +101,19 @@ final class MockScenarioTests: XCTestCase {
                        ["model", "d:a@300", "d: b@25", "d: c@25", "d: d@25", "d: e@25", "fail:upstream_unavailable@25"],
                        "past the last piece, the fault comes at the end, in place of the finish")
         XCTAssertEqual(summary(steps(try scenario("s", "trigger: exact go\nfault: status 503"))), ["fail:upstream_unavailable@0"])
+    }
+
+    func testMaxTokensCutsTheReplyWithLength() throws {
+        let reply = "--- reasoning\nHm so\n--- reply\na b c d e"
+        let plain = try scenario("cut", "trigger: exact go\n\(reply)")
+        XCTAssertEqual(summary(steps(plain, maxTokens: 2)), ["model", "r:Hm@300", "r: so@25", "d:a@25", "d: b@25", "finish:length", "usage:4"],
+                       "max_tokens counts the reply's pieces, as the mock's own replies do")
+        XCTAssertEqual(summary(steps(plain, maxTokens: 5)).suffix(2), ["finish:stop", "usage:7"], "a reply within the limit is whole")
+        let early = try scenario("early", "trigger: exact go\nfault: error after 3\n\(reply)")
+        XCTAssertEqual(summary(steps(early, maxTokens: 2)), ["model", "r:Hm@300", "r: so@25", "d:a@25", "fail:upstream_unavailable@25"],
+                       "a fault before the cut strikes")
+        let late = try scenario("late", "trigger: exact go\nfault: drop after 6\n\(reply)")
+        XCTAssertEqual(summary(steps(late, maxTokens: 2)).suffix(2), ["finish:length", "usage:4"], "the cut comes before a later fault")
     }
 
     func testTheMockPlaysAMatchingScenarioAndFallsBackToItsScripts() async throws {

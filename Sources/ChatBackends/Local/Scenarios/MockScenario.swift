@@ -131,9 +131,17 @@ public struct MockScenario: Sendable {
         case piece(Int)
         case wire(WireFault, atPiece: Int)
         case fail(ChatBackendError, atPiece: Int)
-        case hang
+        case hang(atPiece: Int)
         case finish
         case usage
+
+        /// The piece this step stands at; nil for the steps before and after the pieces.
+        var piece: Int? {
+            switch self {
+            case .piece(let index), .wire(_, let index), .fail(_, let index), .hang(let index): index
+            case .model, .finish, .usage: nil
+            }
+        }
     }
 
     private static func plan(pieces count: Int, faults: [Fault], name: String) -> [Planned] {
@@ -155,7 +163,7 @@ public struct MockScenario: Sendable {
                     plan.append(.wire(.dropConnection, atPiece: index))
                     return plan
                 case .hang:
-                    plan.append(.hang)
+                    plan.append(.hang(atPiece: index))
                     return plan
                 case .error(_, let code):
                     plan.append(.fail(ChatBackendError(code, "mock: scenario '\(name)' fails after \(index) pieces (fault: error)"), atPiece: index))
@@ -170,11 +178,34 @@ public struct MockScenario: Sendable {
     }
 
     /// The scenario's steps for one stream: as many as `count`, made one at a time by
-    /// `step` (for `ScriptedStream.play(count:_:)`).
-    func script(model: String, inputTokens: Int, pacing: (firstTokenMs: Int, tokenDelayMs: Int))
+    /// `step` (for `ScriptedStream.play(count:_:)`). With `maxTokens` (a request's
+    /// `max_tokens`) fewer than the reply's pieces, the reply is cut there and finishes
+    /// with `length`, as the mock's own replies do; a fault planned before the cut still strikes.
+    func script(model: String, inputTokens: Int, pacing: (firstTokenMs: Int, tokenDelayMs: Int), maxTokens: Int? = nil)
         -> (count: Int, step: @Sendable (Int) -> ScriptedStream.Step) {
         let scenario = self
-        return (plan.count, { index in scenario.step(scenario.plan[index], model: model, inputTokens: inputTokens, pacing: pacing) })
+        var cut: (step: Int, pieces: Int)?
+        if let maxTokens, reasoningPieces + max(maxTokens, 0) < pieces.count {
+            let pieces = reasoningPieces + max(maxTokens, 0)
+            // The plan's piece positions only grow: the first step at or past the cut.
+            if let step = plan.firstIndex(where: { ($0.piece ?? -1) >= pieces }) { cut = (step, pieces) }
+        }
+        guard let cut else {
+            return (plan.count, { index in scenario.step(scenario.plan[index], model: model, inputTokens: inputTokens, pacing: pacing) })
+        }
+        return (cut.step + 2, { index in
+            switch index - cut.step {
+            case ..<0: scenario.step(scenario.plan[index], model: model, inputTokens: inputTokens, pacing: pacing)
+            case 0: .event(.finish(.length))
+            default: .event(.usage(scenario.usage(inputTokens: inputTokens, sent: cut.pieces)))
+            }
+        })
+    }
+
+    private func usage(inputTokens: Int, sent: Int) -> ChatUsage {
+        // As OpenAI counts them: the reasoning tokens are part of the output.
+        let thoughts = min(reasoningPieces, sent)
+        return ChatUsage(inputTokens: inputTokens, outputTokens: sent, reasoningTokens: thoughts > 0 ? thoughts : nil)
     }
 
     private func step(_ planned: Planned, model: String, inputTokens: Int, pacing: (firstTokenMs: Int, tokenDelayMs: Int)) -> ScriptedStream.Step {
@@ -186,9 +217,7 @@ public struct MockScenario: Sendable {
         case .fail(let error, let index): return .fail(error, afterMs: refusalStatus == nil ? pause(before: index, pacing) : 0)
         case .hang: return .hang
         case .finish: return .event(.finish(.stop))
-        case .usage:
-            return .event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count,
-                                           reasoningTokens: reasoningPieces > 0 ? reasoningPieces : nil)))
+        case .usage: return .event(.usage(usage(inputTokens: inputTokens, sent: pieces.count)))
         }
     }
 
