@@ -6,7 +6,7 @@ import Foundation
 /// in the binary (``BuiltInScenarios``).
 ///
 /// The reply is fixed, so it is cut into pieces and planned once, when the scenario is
-/// made; a stream only walks the plan (``MockScenario/script(model:inputTokens:pacing:)``).
+/// made; a stream only walks the plan (``MockScenario/script(model:inputTokens:pacing:maxTokens:)``).
 public struct MockScenario: Sendable {
     /// What a message must be, start with or match for this scenario to answer it. The
     /// message is compared with its surrounding whitespace removed.
