@@ -11,19 +11,18 @@ final class MockScenarioReloader: Sendable {
     init(folder: String, library: MockScenarioLibrary, coalesce: Duration, log: @escaping @Sendable (String) -> Void) throws {
         let url = URL(fileURLWithPath: folder, isDirectory: true).standardizedFileURL
         watcher = try FileWatcher(base: url.deletingLastPathComponent(), folders: [url.lastPathComponent], coalesce: coalesce) { _ in
-            let count = Self.load(folder, into: library, log: log)
-            log("runnel: --mocks: reloaded \(count) scenario\(count == 1 ? "" : "s") from \(folder)")
+            Self.load(folder, into: library, log: log, verb: "reloaded")
         }
     }
 
     func stop() { watcher.stop() }
 
-    /// Reads `folder` into `library`, logging each bad file; how many scenarios it holds.
-    @discardableResult
-    static func load(_ folder: String, into library: MockScenarioLibrary, log: @Sendable (String) -> Void) -> Int {
+    /// Reads `folder` into `library`, logging each bad file, then how many scenarios it
+    /// holds (`runnel: --mocks: read 3 scenarios from mocks`).
+    static func load(_ folder: String, into library: MockScenarioLibrary, log: @Sendable (String) -> Void, verb: String = "read") {
         let (scenarios, problems) = MockScenarioFolder.load(URL(fileURLWithPath: folder, isDirectory: true), shownAs: folder)
         for problem in problems { log("runnel: \(problem)") }
         library.replaceUserScenarios(scenarios)
-        return scenarios.count
+        log("runnel: --mocks: \(verb) \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s") from \(folder)")
     }
 }

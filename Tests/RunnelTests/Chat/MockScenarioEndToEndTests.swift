@@ -130,6 +130,7 @@ final class MockScenarioEndToEndTests: XCTestCase {
         let log = LogLines()
         let port = try start(log: log)
         XCTAssertTrue(log.all.contains { $0.hasPrefix("runnel: \(folder.path)/bad.txt:3: stall is written 'at PIECE for N ms'") }, "\(log.all)")
+        XCTAssertTrue(log.all.contains("runnel: --mocks: read 1 scenario from \(folder.path)"), "\(log.all)")
         XCTAssertEqual(try chat(port: port, ["message": "ping"]).end?["full_response"] as? String, "pong")
         let fallback = try chat(port: port, ["message": "broken"])
         XCTAssertTrue((fallback.end?["full_response"] as? String ?? "").contains("broken"), "the mock's own reply")
