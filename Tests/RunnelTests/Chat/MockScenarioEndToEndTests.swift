@@ -110,6 +110,21 @@ final class MockScenarioEndToEndTests: XCTestCase {
         XCTAssertEqual(try chat(port: port, ["message": "hello"]).response.status, 200)
     }
 
+    func testTheProviderStreamsBreakTheSameWay() throws {
+        try write("break.txt", "trigger: exact break\nttft_ms: 0\ntokens_per_second: 0\nfault: malformed after 1\nfault: drop after 2\n--- reply\nalpha beta gamma\n")
+        let client = try TestClient(port: try start())
+        let body = #"{"model": "mock", "stream": true, "messages": [{"role": "user", "content": "break"}]}"#
+        try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let head = try client.readResponse(head: false, bodyless: true)
+        XCTAssertEqual(head.status, 200)
+        var received: [UInt8] = []
+        XCTAssertThrowsError(try client.readChunkedBody { received += $0 }, "the body never ends: the connection closes mid-stream")
+        let frames = String(decoding: received, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        let texts = frames.map { frame in frame.contains(#""content":"alpha""#) ? "alpha" : frame.contains(#""content":" beta""#) ? "beta" : frame }
+        XCTAssertEqual(Array(texts.suffix(3)), ["alpha", #"data: {"chunk":"malformed"#, "beta"], "\(frames)")
+        XCTAssertFalse(frames.contains("data: [DONE]"))
+    }
+
     func testAMalformedFrameAndTheStreamGoesOn() throws {
         try write("garbled.txt", "trigger: exact garble\nttft_ms: 0\ntokens_per_second: 0\nfault: malformed after 1\n--- reply\nfirst more\n")
         let client = try TestClient(port: try start())
