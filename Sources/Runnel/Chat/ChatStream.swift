@@ -34,6 +34,10 @@ enum ChatStream {
     /// whose JSON is cut short, then the blank line that ends an event.
     static let malformedFrame = Array("data: {\"chunk\":\"malformed\n\n".utf8)
 
+    /// What a stream's producer throws for the mock's `drop` fault: the server then
+    /// closes the connection without ending the body.
+    struct DroppedConnection: Error {}
+
     /// The bytes `appendTextEvent` adds around the escaped text of a `chunk` event.
     static let chunkEventOverhead = #"data: {"chunk":""}"#.utf8.count + 2
     /// The same for a `thinking` event.

@@ -123,7 +123,7 @@ enum ProviderReply {
                 if !bytes.isEmpty { try await writer.write(bytes) }
                 if done {
                     // Thrown, the server closes the connection without ending the body.
-                    if outbox.dropsConnection { throw ReplyReader.DroppedConnection() }
+                    if outbox.dropsConnection { throw ChatStream.DroppedConnection() }
                     return
                 }
             }

@@ -20,9 +20,6 @@ struct ReplyReader: Sendable {
         return ReplyReader(reply: reply, cursor: cursor, ids: ids, heartbeat: heartbeat)
     }
 
-    /// The mock's `drop` fault, as the server's way to close a connection mid-body.
-    struct DroppedConnection: Error {}
-
     func stream(to writer: any ResponseBodyWriter) async throws {
         defer { reply.detach() }
         var cursor = self.cursor
@@ -42,7 +39,7 @@ struct ReplyReader: Sendable {
             }
             if batch.ended {
                 // Thrown, the server closes the connection without ending the body.
-                if reply.dropsConnections { throw DroppedConnection() }
+                if reply.dropsConnections { throw ChatStream.DroppedConnection() }
                 return
             }
             if Task.isCancelled {
