@@ -135,7 +135,7 @@ public final class EventLoop: TaskExecutor, Sendable {
             }
             for job in jobs { job.runSynchronously(on: executor) }
 
-            let timeout = state.withLock { state -> Int32? in
+            let timeout = state.withLock { state -> Int64? in
                 guard state.jobs.isEmpty else { return 0 }
                 if state.stopping && state.registrations.isEmpty {
                     state.exited = true
@@ -145,10 +145,10 @@ public final class EventLoop: TaskExecutor, Sendable {
                 state.dropEndedDeadlines()
                 state.pollingUntil = state.deadlines.first?.deadline
                 guard let deadline = state.pollingUntil else { return -1 }
-                return Self.milliseconds(until: deadline)
+                return Self.nanoseconds(until: deadline)
             }
             guard let timeout else { return }
-            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            let count = csystem_epoll_wait_ns(epollFD, events, Int32(capacity), timeout)
             var resumes: [(Waiter, SocketError?)] = []
             var hangUps: [@Sendable () -> Void] = []
             var fired: [@Sendable () -> Void] = []
@@ -174,11 +174,14 @@ public final class EventLoop: TaskExecutor, Sendable {
         }
     }
 
-    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+    /// How long `epoll_wait` may sleep to wake at `deadline`: to the nanosecond, so a
+    /// paced stream's timer is not rounded up to the next millisecond.
+    private static func nanoseconds(until deadline: ContinuousClock.Instant) -> Int64 {
         let remaining = deadline - .now
         guard remaining > .zero else { return 0 }
         let (seconds, attoseconds) = remaining.components
-        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     private static func apply(

@@ -21,4 +21,9 @@ int csystem_accept_nonblocking(int fd);
 /// Processors in this process's CPU affinity mask (sched_getaffinity needs _GNU_SOURCE); 0 if unknown.
 int csystem_affinity_processor_count(void);
 
+/// epoll_wait with a timeout in nanoseconds (negative: none), through epoll_pwait2 so a
+/// timer fires on time instead of on the next whole millisecond; on a kernel without it
+/// (before 5.11), epoll_wait with the timeout rounded up to milliseconds.
+int csystem_epoll_wait_ns(int epfd, struct epoll_event *events, int max_events, long long timeout_ns);
+
 #endif
