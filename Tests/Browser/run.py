@@ -674,6 +674,69 @@ def error_and_retry(p):
     check(m["text"].strip() == "still here", f"next reply: {m['text']!r}")
 
 
+@test("mock_stress_scenarios")
+def mock_stress_scenarios(p):
+    """The mock's built-in stress scenarios (README "Mock scenarios") render without errors."""
+    p.open()
+    last = "const a = [...document.querySelectorAll('#messages > article.assistant')].pop(); const body = a.querySelector('.body');"
+    # An unclosed code fence: the rest of the reply is code, shown as a code block.
+    p.send("/fence")
+    p.wait_reply("done", count=1)
+    code = p.js(last + "const c = body.querySelector('pre code'); return c ? c.textContent : null;")
+    check(code and "def stream(chunks):" in code and 'print(list(stream(["a", "b"])))' in code,
+          f"the unclosed fence is not one code block to the end: {code!r}")
+    # A table of 24 columns scrolls inside its wrapper; the page does not scroll sideways.
+    p.send("/wide-table")
+    p.wait_reply("done", count=2)
+    t = p.js(last + """const table = body.querySelector('table'); const wrap = table && table.closest('.table-wrap');
+        return table && { columns: table.querySelectorAll('thead th').length, rows: table.querySelectorAll('tbody tr').length,
+                          scrolls: !!wrap && wrap.scrollWidth > wrap.clientWidth,
+                          page: document.documentElement.scrollWidth <= innerWidth };""")
+    check(t and t["columns"] == 24 and t["rows"] == 8, f"the wide table: {t}")
+    check(t["scrolls"] and t["page"], f"the wide table must scroll inside its wrapper, not the page: {t}")
+    shoot(p, "stress-wide-table.png")
+    # Emoji, CJK and right-to-left text arrive intact (no split surrogate or broken sequence).
+    p.send("/unicode")
+    p.wait_reply("done", count=3)
+    text = p.js(last + "return body.textContent;")
+    for sample in ("👨‍👩‍👧‍👦", "👍🏽", "🇯🇵", "流式传输让用户更快看到回复的第一个字。", "ストリーミング", "스트리밍은",
+                   "البث المباشر يعرض الرد كلمة بكلمة.", "הזרמה מציגה את התשובה מילה אחר מילה.", "Z̷a̸l̵g̶o̴"):
+        check(sample in text, f"{sample!r} is not shown intact")
+    check("\ufffd" not in text, "a replacement character: a sequence was split")
+    check(p.js("return document.documentElement.scrollWidth <= innerWidth;"), "the page scrolls sideways")
+    shoot(p, "stress-unicode.png")
+    # A malformed frame: the reply ends in an error that says so, and the page goes on.
+    p.send("/malformed")
+    p.wait_reply("error", count=4)
+    err = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')
+    check(err and "invalid_event" in err[-1].text, f"the malformed frame's error: {[e.text for e in err]}")
+    p.send("still here")
+    m = p.wait_reply("done", count=5)
+    check("still here" in m["text"], f"the reply after the stress cases: {m['text'][:80]!r}")
+
+
+@test("mock_fault_scenarios", allow_console=(r"ERR_INCOMPLETE_CHUNKED_ENCODING", r"/api/message - Failed to load resource: the server responded with a status of 429"))
+def mock_fault_scenarios(p):
+    """The mock's built-in faults (README "Mock scenarios") as the page shows them."""
+    p.open()
+    # Refused before any stream: the status's error, and Retry offered.
+    p.send("/429")
+    p.wait_reply("error", count=1)
+    err = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')
+    check(err and "upstream_rate_limited" in err[-1].text, f"the 429's error: {[e.text for e in err]}")
+    # The connection dropped mid-reply: the partial text stays, marked as failed.
+    p.send("/drop")
+    m = p.wait_reply("error", count=2)
+    check(len(m["text"].split()) >= 5, f"the text before the drop is kept: {m['text']!r}")
+    err = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')
+    check(len(err) == 2, f"the drop shows no error: {[e.text for e in err]}")
+    shoot(p, "fault-drop.png")
+    p.send("still here")
+    m = p.wait_reply("done", count=3)
+    check("still here" in m["text"], f"the reply after the faults: {m['text'][:80]!r}")
+    return err[-1].text
+
+
 @test("backend_picker_echo")
 def backend_picker_echo(p):
     p.open()
