@@ -259,8 +259,10 @@ async function streamInto(msg, conv, open) {
   const started = performance.now();
   let thinkingSince = null; // when this stream's first thinking event came
   let ended = false;
+  let answered = false; // the server answered: a failure after this is a cut stream, not an unreachable server
   try {
     const res = await open(ctrl.signal);
+    answered = true;
     msg.replyId = res.headers.get('X-Reply-Id') || msg.replyId;
     saveChat(conv); // another tab given this conversation can follow the reply from here
     if (res.status === 204) {
@@ -314,7 +316,11 @@ async function streamInto(msg, conv, open) {
       }
     }
   } catch {
-    if (!ctrl.signal.aborted && !leaving) msg.error ??= { code: 'network', message: 'Could not reach the Runnel server. Is it still running?' };
+    if (!ctrl.signal.aborted && !leaving) {
+      msg.error ??= answered
+        ? { code: 'incomplete', message: 'The connection dropped before the reply finished.' }
+        : { code: 'network', message: 'Could not reach the Runnel server. Is it still running?' };
+    }
   }
   msg.meta.elapsed_ms ??= performance.now() - started;
   if (leaving && !ended) return; // the page is going away: the reply goes on, the next page picks it up

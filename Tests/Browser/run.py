@@ -730,6 +730,7 @@ def mock_fault_scenarios(p):
     check(len(m["text"].split()) >= 5, f"the text before the drop is kept: {m['text']!r}")
     err = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')
     check(len(err) == 2, f"the drop shows no error: {[e.text for e in err]}")
+    check("dropped before the reply finished" in err[-1].text, f"a cut stream is not an unreachable server: {err[-1].text!r}")
     shoot(p, "fault-drop.png")
     p.send("still here")
     m = p.wait_reply("done", count=3)
