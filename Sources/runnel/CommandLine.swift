@@ -53,6 +53,7 @@ struct CommandLineOptions {
         Option(flag: "--heartbeat-seconds", value: "S", help: "ping silent streams every S seconds (default 15)") { $0.heartbeat = .seconds(try integer($1, "--heartbeat-seconds", 1...3600)) },
         Option(flag: "--mock-ttft-ms", value: "MS", help: "mock: time to first token (default 300)") { $0.mockFirstTokenMs = try integer($1, "--mock-ttft-ms", 0...60_000) },
         Option(flag: "--mock-delay-ms", value: "MS", help: "mock: time between tokens (default 25)") { $0.mockTokenDelayMs = try integer($1, "--mock-delay-ms", 0...60_000) },
+        Option(flag: "--mocks", value: "DIR", help: "mock: scenario files (*.txt) in DIR, tried before the built-in replies") { $0.mocksDirectory = $1 },
         Option(flag: "--echo-delay-ms", value: "MS", help: "echo: time between words (default 0)") { $0.echoDelayMs = try integer($1, "--echo-delay-ms", 0...60_000) },
         Option(flag: "--max-conversations", value: "N", help: "conversations kept (default 1000)") { $0.conversationLimits.maxConversations = try integer($1, "--max-conversations", 1...1_000_000) },
         Option(flag: "--max-turns", value: "N", help: "turns kept per conversation (default 200)") { $0.conversationLimits.maxTurns = try integer($1, "--max-turns", 2...100_000) },

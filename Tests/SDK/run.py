@@ -195,6 +195,13 @@ def test_openai_errors(server):
     ask = lambda **kw: client.chat.completions.create(**{"model": "mock", "messages": [{"role": "user", "content": "hi"}], **kw})
     error = raises(openai.InternalServerError, lambda: ask(messages=[{"role": "user", "content": "/error"}]))
     check(error.status_code == 503 and "injected" in error.message, error)
+    # A mock scenario's status fault (README "Mock scenarios"), streamed or not: that status.
+    for stream in (False, True):
+        error = raises(openai.RateLimitError, lambda: ask(messages=[{"role": "user", "content": "/429"}], stream=stream))
+        check(error.status_code == 429 and "status-429" in error.message, error)
+    # The mock's wire faults as the SDK meets them: a dropped connection, a frame not JSON.
+    raises(openai.APIConnectionError, lambda: list(ask(messages=[{"role": "user", "content": "/drop"}], stream=True)))
+    raises(json.JSONDecodeError, lambda: list(ask(messages=[{"role": "user", "content": "/malformed"}], stream=True)))
     error = raises(openai.NotFoundError, lambda: ask(model="gpt-nope"))
     check("gpt-nope" in error.message, error.message)
     raises(openai.BadRequestError, lambda: client.chat.completions.create(model="mock", messages=[]))

@@ -27,6 +27,9 @@ public struct BackendConfiguration: Sendable, CustomStringConvertible {
     public var mockTTFTMs: Int
     /// `mock`'s delay between tokens.
     public var mockTokenDelayMs: Int
+    /// The scenarios `mock` answers from (README "Mock scenarios"); shared, so a reload
+    /// of the `--mocks` folder reaches the backend.
+    public var mockScenarios = MockScenarioLibrary()
     /// A system prompt for the remote backends (a request's own `system` wins).
     public var systemPrompt: String?
     /// Any OpenAI-compatible server.

@@ -6,7 +6,7 @@ public enum BackendRegistry {
     public static func make(_ configuration: BackendConfiguration) -> [any ChatBackend] {
         var backends: [any ChatBackend] = [
             EchoBackend(defaultDelayMs: configuration.echoDelayMs),
-            MockBackend(ttftMs: configuration.mockTTFTMs, tokenDelayMs: configuration.mockTokenDelayMs),
+            MockBackend(ttftMs: configuration.mockTTFTMs, tokenDelayMs: configuration.mockTokenDelayMs, scenarios: configuration.mockScenarios),
         ]
         let openAI = configuration.openAI
         if openAI.hasAPIKey || !openAI.hasBaseURL(BackendConfiguration.defaultOpenAIBaseURL) {

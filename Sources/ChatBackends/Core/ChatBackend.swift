@@ -20,6 +20,9 @@ public protocol ChatBackend: Sendable {
     /// Streams the reply to `request`. Failures arrive as a thrown `ChatBackendError`,
     /// possibly after some deltas.
     func stream(_ request: ChatRequest) -> ChatEvents
+    /// A failure known before any stream, which a server answers as an HTTP status
+    /// instead of starting one (the mock's `status` fault). `stream` fails the same way.
+    func refusal(_ request: ChatRequest) -> ChatBackendError?
     /// The same backend asking its upstream for `model` instead (a request's
     /// `backend/model`). A local backend has one model and returns itself.
     func withModel(_ model: String) -> any ChatBackend
@@ -28,4 +31,7 @@ public protocol ChatBackend: Sendable {
 extension ChatBackend {
     /// A local backend's answer: itself.
     public func withModel(_ model: String) -> any ChatBackend { self }
+
+    /// Most backends only know once they ask: none.
+    public func refusal(_ request: ChatRequest) -> ChatBackendError? { nil }
 }

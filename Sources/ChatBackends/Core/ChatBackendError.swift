@@ -26,11 +26,15 @@ public struct ChatBackendError: Error, Sendable, Equatable, CustomStringConverti
     public var code: Code
     /// A helpful explanation, without secrets.
     public var message: String
+    /// The HTTP status to refuse the request with, for a failure known before any stream
+    /// (the mock's `status` fault, README "Mock scenarios"); nil: the one `code` maps to.
+    public var status: Int?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, status: Int? = nil) {
         self.code = code
         self.message = message
+        self.status = status
     }
 
     /// Creates an error (labelled form).

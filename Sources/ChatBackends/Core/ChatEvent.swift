@@ -73,4 +73,15 @@ public enum ChatEvent: Sendable, Equatable {
     case model(String)
     /// Why the reply ended; at most once, near the end.
     case finish(ChatFinishReason)
+    /// A deliberate break of the client's stream, for testing clients against it: only
+    /// the mock's scenarios yield it (README "Mock scenarios").
+    case wireFault(WireFault)
+}
+
+/// How a stream is broken on purpose; what it looks like on the wire is the server's to say.
+public enum WireFault: String, Sendable, Equatable {
+    /// A frame that is not a valid event; the stream goes on after it.
+    case malformedFrame = "malformed_frame"
+    /// The connection closes here, with no closing events.
+    case dropConnection = "drop_connection"
 }

@@ -1,5 +1,7 @@
 /// A local stand-in for a model: scripted, deterministic replies paced like a real
 /// stream, with fault injection by message prefix (see `MockCommand`, or send `/help`).
+/// A message a scenario matches (README "Mock scenarios": a `--mocks` file, or a
+/// built-in one) gets that scenario's reply instead.
 ///
 /// The default backend, so a first run shows what a reply looks like (markdown, code,
 /// a JSON block, model-like pacing) without an API key.
@@ -17,18 +19,32 @@ public struct MockBackend: ChatBackend {
     public let ttftMs: Int
     /// Delay between tokens.
     public let tokenDelayMs: Int
+    /// The scenarios tried before the scripted replies.
+    public let scenarios: MockScenarioLibrary
 
     /// How many tokens `/error-mid` sends before failing.
     static let tokensBeforeMidStreamError = 12
 
     /// Creates a mock backend with the given pacing (negative values count as 0).
-    public init(ttftMs: Int = 300, tokenDelayMs: Int = 25) {
+    public init(ttftMs: Int = 300, tokenDelayMs: Int = 25, scenarios: MockScenarioLibrary = MockScenarioLibrary()) {
         self.ttftMs = max(ttftMs, 0)
         self.tokenDelayMs = max(tokenDelayMs, 0)
+        self.scenarios = scenarios
     }
 
-    /// Streams the scripted reply to the request's newest user message.
+    /// A scenario's `status` fault, which refuses the request before any stream.
+    public func refusal(_ request: ChatRequest) -> ChatBackendError? {
+        scenarios.match(request.lastUserText)?.refusal
+    }
+
+    /// Streams the matching scenario, or else the scripted reply to the request's newest
+    /// user message.
     public func stream(_ request: ChatRequest) -> ChatEvents {
+        if let scenario = scenarios.match(request.lastUserText) {
+            let script = scenario.script(model: model, inputTokens: Self.estimatedTokens(request),
+                                         pacing: (firstTokenMs: ttftMs, tokenDelayMs: tokenDelayMs), maxTokens: request.maxTokens)
+            return ScriptedStream.play(count: script.count, script.step)
+        }
         let command = MockCommand(parsing: request.lastUserText)
         let factor = command.slow ? MockCommand.slowFactor : 1
         let pacing = (first: ttftMs * factor, next: tokenDelayMs * factor)
@@ -55,7 +71,7 @@ public struct MockBackend: ChatBackend {
         case .long(let words): text = MockReplies.long(words: words)
         case .json: text = MockReplies.json(about: command.text, turn: Self.turn(of: request))
         case .html: text = MockReplies.html
-        case .help: text = MockReplies.help
+        case .help: text = MockReplies.help + scenarioHelp
         }
 
         var steps: [ScriptedStream.Step] = [.event(.model(model))]
@@ -84,6 +100,18 @@ public struct MockBackend: ChatBackend {
         steps.append(.event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count + thoughts.count,
                                              reasoningTokens: thinks ? thoughts.count : nil))))
         return ScriptedStream.play(steps)
+    }
+
+    /// The scenarios' part of `/help`: the built-in ones, then the folder's.
+    private var scenarioHelp: String {
+        var text = "\n\nScenarios shipped in the binary (README \"Mock scenarios\"):\n\n"
+        text += BuiltInScenarios.summaries.map { "- `\($0.command)` — \($0.what)" }.joined(separator: "\n")
+        let user = scenarios.userScenarios
+        if !user.isEmpty {
+            text += "\n\nScenarios from `--mocks` (they come first): "
+            text += user.map { "**\($0.name)**" }.joined(separator: ", ")
+        }
+        return text
     }
 
     private static func conversationalReply(_ text: String, _ request: ChatRequest) -> String {

@@ -74,7 +74,8 @@ public struct Cassette: Codable, Sendable {
     /// A normalized event: `{"type": "delta", "at_ms": 12.5, "text": "Hi"}`. One `type`
     /// per `ChatEvent` case (see `init(_:at:)` and `chatEvent`, the two places to extend).
     public struct Event: Codable, Sendable {
-        /// `delta`, `reasoning`, `signature`, `usage`, `model` or `finish`.
+        /// `delta`, `reasoning`, `signature`, `usage`, `model`, `finish` or `wire_fault`
+        /// (the mock's, README "Mock scenarios"; `text` names it: `malformed_frame`…).
         public var type: String
         /// Milliseconds from the request.
         public var atMs: Double
@@ -125,6 +126,9 @@ extension Cassette.Event {
         case .finish(let finish):
             type = "finish"
             reason = finish.rawValue
+        case .wireFault(let fault):
+            type = "wire_fault"
+            text = fault.rawValue
         }
     }
 
@@ -137,6 +141,7 @@ extension Cassette.Event {
         case "usage": .usage(ChatUsage(inputTokens: inputTokens, outputTokens: outputTokens, reasoningTokens: reasoningTokens))
         case "model": model.map(ChatEvent.model)
         case "finish": reason.flatMap(ChatFinishReason.init(rawValue:)).map(ChatEvent.finish)
+        case "wire_fault": text.flatMap(WireFault.init(rawValue:)).map(ChatEvent.wireFault)
         default: nil
         }
     }

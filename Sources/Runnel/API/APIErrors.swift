@@ -1,3 +1,4 @@
+import ChatBackends
 import HTTPServer
 
 /// The API's errors before a stream starts, each with its status and code (README "The
@@ -35,4 +36,31 @@ extension HTTPError {
     }
     static let conversationNotFound = HTTPError(
         .notFound, "no such conversation (it may have expired)", code: "conversation_not_found")
+
+    /// A backend's failure before the reply started, with the status each SDK maps to the
+    /// matching exception: rate limited 429, unavailable 503, timeout 504, anything the
+    /// upstream got wrong 502, no recorded reply to replay 404, a bug 500.
+    /// A status the error carries (the mock's `status` fault, README "Mock scenarios") wins.
+    init(backend error: ChatBackendError) {
+        let mapped: HTTPStatus = switch error.code {
+        case .replayUnmatched: .notFound
+        case .upstreamRateLimited: .tooManyRequests
+        case .upstreamUnavailable: .serviceUnavailable
+        case .upstreamTimeout: HTTPStatus(504, "Gateway Timeout")
+        case .upstreamAuth, .upstreamProtocol: HTTPStatus(502, "Bad Gateway")
+        case .internalError: .internalServerError
+        }
+        let status = error.status.map(HTTPStatus.init(refusing:)) ?? mapped
+        self.init(status, error.message, code: error.code.rawValue, headers: status == .tooManyRequests ? ["Retry-After": "1"] : [:])
+    }
+}
+
+extension HTTPStatus {
+    /// `code` with its reason phrase, for a status a backend asks to refuse with.
+    init(refusing code: Int) {
+        let known: [HTTPStatus] = [.badRequest, .unauthorized, .forbidden, .notFound, .requestTimeout, .conflict,
+                                   .tooManyRequests, .internalServerError, .notImplemented, .serviceUnavailable,
+                                   HTTPStatus(502, "Bad Gateway"), HTTPStatus(504, "Gateway Timeout")]
+        self = known.first { $0.code == code } ?? HTTPStatus(code, code < 500 ? "Client Error" : "Server Error")
+    }
 }

@@ -27,6 +27,8 @@ public final class RunnelApp: Sendable {
     let limits: ClientLimits
     private let server: HTTPServer
     private let watcher: DevReloader?
+    /// Dev mode's reload of the `--mocks` folder.
+    private let mockReloader: MockScenarioReloader?
 
     /// Builds everything; throws a message fit for the terminal when the configuration
     /// cannot work (an unknown backend, a missing folder…).
@@ -39,7 +41,8 @@ public final class RunnelApp: Sendable {
         }
         mode = configuration.forceEmbedded || !hasFolders ? .embedded : .dev
 
-        let backends = try BackendSet.make(configuration, environment: environment, log: log)
+        let scenarios = MockScenarioLibrary()
+        let backends = try BackendSet.make(configuration, environment: environment, scenarios: scenarios, log: log)
         backendNames = backends.names
         conversations = ConversationStore(limits: configuration.conversationLimits)
         if let instance = configuration.instance, !ReplyID.isValidInstance(instance) {
@@ -118,6 +121,11 @@ public final class RunnelApp: Sendable {
         } else {
             watcher = nil
         }
+        if let folder = configuration.mocksDirectory, hotReload {
+            mockReloader = try MockScenarioReloader(folder: folder, library: scenarios, coalesce: configuration.reloadCoalesce, log: log)
+        } else {
+            mockReloader = nil
+        }
         self.log = log
     }
 
@@ -151,6 +159,7 @@ public final class RunnelApp: Sendable {
     /// then every reply still going (a resumable one with no reader) ends too.
     public func shutdown() async {
         watcher?.stop()
+        mockReloader?.stop()
         reloadHub?.finishAll()
         await server.shutdown()
         for reply in replies.inFlight { reply.end(.shuttingDown) }

@@ -63,6 +63,8 @@ public struct RunnelConfiguration: Sendable {
     public var replayDirectory: String?
     /// Replay pace: 1 as recorded, 2 twice as fast, 0 at once (`--replay-speed`).
     public var replaySpeed = 1.0
+    /// The mock's scenario files (`--mocks`, README "Mock scenarios"); reloaded on save in dev mode.
+    public var mocksDirectory: String?
 
     /// Whether other machines can reach the server: bound to a non-loopback address, or
     /// behind a trusted proxy. A public server asks for the access token, applies the

@@ -7,13 +7,24 @@ extension BackendSet {
     /// is set. `--model` and `--base-url` apply to the default backend (README "Backends").
     /// With `--record DIR`, every remote backend saves its exchanges there; with `--replay
     /// DIR` holding cassettes, `replay` answers from them (README "Record and replay").
+    /// With `--mocks DIR`, `mock` answers from `scenarios`, read from there first (README
+    /// "Mock scenarios").
     static func make(_ configuration: RunnelConfiguration, environment: [String: String],
+                     scenarios: MockScenarioLibrary = MockScenarioLibrary(),
                      log: @escaping @Sendable (String) -> Void = { _ in }) throws -> BackendSet {
         var settings = BackendConfiguration.fromEnvironment(environment)
         settings.echoDelayMs = configuration.echoDelayMs
         settings.mockTTFTMs = configuration.mockFirstTokenMs
         settings.mockTokenDelayMs = configuration.mockTokenDelayMs
         settings.systemPrompt = configuration.system
+        settings.mockScenarios = scenarios
+        if let folder = configuration.mocksDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw RunnelError("--mocks: '\(folder)' is not a folder; it should hold scenario files (README \"Mock scenarios\")")
+            }
+            MockScenarioReloader.load(folder, into: scenarios, log: log)
+        }
         let name = configuration.backend
         switch name {
         case "openai": apply(configuration, to: &settings.openAI)

@@ -46,6 +46,11 @@ struct ChatAPI: Sendable {
         }
         // As the provider endpoints' `backend/model`: a local backend has one model and keeps it.
         if let model = message.model { backend = backend.withModel(model) }
+        // A failure the backend knows of before streaming (the mock's `status` fault) is
+        // the response's status, not a stream.
+        if let refusal = backend.refusal(ChatRequest(messages: [ChatMessage(role: .user, content: message.message)])) {
+            throw HTTPError(backend: refusal)
+        }
         if !message.namesConversation && !sharesDefaultConversation {
             message.conversationID = "c_" + ReplyID.make()
         }

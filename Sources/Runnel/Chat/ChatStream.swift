@@ -19,6 +19,8 @@ enum ChatStream {
                 case .model(let model): reply.note(model: model)
                 case .finish(let reason): reply.note(finish: reason)
                 case .reasoningSignature: break  // opaque, for Anthropic clients only
+                case .wireFault(.malformedFrame): _ = reply.append(.frame(malformedFrame))
+                case .wireFault(.dropConnection): reply.end(.dropped)
                 }
             }
             // A cancelled stream just ends: that was the reply ending, so this is a no-op.
@@ -27,6 +29,14 @@ enum ChatStream {
             reply.end(.failed(code: error.code.rawValue, message: error.message))
         }
     }
+
+    /// What the mock's `malformed` fault sends (README "Mock scenarios"): a `data:` line
+    /// whose JSON is cut short, then the blank line that ends an event.
+    static let malformedFrame = Array("data: {\"chunk\":\"malformed\n\n".utf8)
+
+    /// What a stream's producer throws for the mock's `drop` fault: the server then
+    /// closes the connection without ending the body.
+    struct DroppedConnection: Error {}
 
     /// The bytes `appendTextEvent` adds around the escaped text of a `chunk` event.
     static let chunkEventOverhead = #"data: {"chunk":""}"#.utf8.count + 2

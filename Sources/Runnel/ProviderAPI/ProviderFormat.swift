@@ -91,19 +91,4 @@ extension HTTPError {
 
     /// The field at fault, for OpenAI's `param`.
     var param: String? { details.first { $0.name == "param" }?.value }
-
-    /// A backend's failure before the reply started, with the status each SDK maps to the
-    /// matching exception: rate limited 429, unavailable 503, timeout 504, anything the
-    /// upstream got wrong 502, no recorded reply to replay 404, a bug 500.
-    init(backend error: ChatBackendError) {
-        let status: HTTPStatus = switch error.code {
-        case .replayUnmatched: .notFound
-        case .upstreamRateLimited: .tooManyRequests
-        case .upstreamUnavailable: .serviceUnavailable
-        case .upstreamTimeout: HTTPStatus(504, "Gateway Timeout")
-        case .upstreamAuth, .upstreamProtocol: HTTPStatus(502, "Bad Gateway")
-        case .internalError: .internalServerError
-        }
-        self.init(status, error.message, code: error.code.rawValue, headers: error.code == .upstreamRateLimited ? ["Retry-After": "1"] : [:])
-    }
 }

@@ -10,16 +10,20 @@ final class ProviderOutbox: Sendable {
     private struct State {
         var bytes: [UInt8] = []
         var done = false
+        /// The writer closes the connection instead of ending the body (the mock's `drop`).
+        var drops = false
         var waiter: CheckedContinuation<Void, Never>?
     }
 
     private let state = Lock(State())
 
-    /// Adds `bytes`; `done`: nothing follows them.
-    func put(_ bytes: [UInt8], done: Bool = false) {
+    /// Adds `bytes`; `done`: nothing follows them; `drops`: nothing follows, and the
+    /// connection closes without the body's end (README "Mock scenarios").
+    func put(_ bytes: [UInt8], done: Bool = false, drops: Bool = false) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.bytes += bytes
-            state.done = state.done || done
+            state.done = state.done || done || drops
+            state.drops = state.drops || drops
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -50,6 +54,9 @@ final class ProviderOutbox: Sendable {
             }
         }
     }
+
+    /// Whether the stream ends by dropping its connection; read once `take` said done.
+    var dropsConnection: Bool { state.withLock { $0.drops } }
 
     private func takeNow() -> (bytes: [UInt8], done: Bool)? {
         state.withLock { state in

@@ -41,6 +41,7 @@ enum ProviderReply {
             case .usage(let counts): usage = counts
             case .finish(let reason): finish = reason
             case .model: break  // the client's name for the model is echoed back
+            case .wireFault: break  // a stream writes the mock's breaks of the wire; a whole answer has none to break
             }
         }
 
@@ -85,6 +86,16 @@ enum ProviderReply {
                 outbox.put(encoder.start(summary))
                 do {
                     while let event = try await events.next() {
+                        // The mock's breaks of the wire (README "Mock scenarios"), as on /api/message.
+                        if case .wireFault(let fault) = event {
+                            switch fault {
+                            case .malformedFrame: outbox.put(ChatStream.malformedFrame)
+                            case .dropConnection:
+                                outbox.put([], drops: true)
+                                return  // unsettled: counted as interrupted
+                            }
+                            continue
+                        }
                         summary.note(event)
                         let bytes = encoder.encode(event, summary)
                         if !bytes.isEmpty { outbox.put(bytes) }
@@ -110,7 +121,11 @@ enum ProviderReply {
                 let (bytes, done) = await outbox.take()
                 if Task.isCancelled { return }
                 if !bytes.isEmpty { try await writer.write(bytes) }
-                if done { return }
+                if done {
+                    // Thrown, the server closes the connection without ending the body.
+                    if outbox.dropsConnection { throw ChatStream.DroppedConnection() }
+                    return
+                }
             }
         }
         response.logFields = { meter.logFields }

@@ -5,11 +5,12 @@ extension Reply {
     /// The closing events, ready together so they leave in one write: an `error` (or the
     /// `json_data` of a whole reply), then the `end` (README "The wire format").
     func closingEvents(_ ending: Ending, _ progress: Progress) -> [UInt8] {
+        if ending == .dropped { return [] }  // the connection just closes
         var failure: (code: String, message: String)?
         switch ending {
         case .failed(let code, let message): failure = (code, message)
         case .shuttingDown: failure = ("shutting_down", "the server is shutting down; the reply was cut short")
-        case .completed, .stopped, .abandoned: break
+        case .completed, .stopped, .abandoned, .dropped: break
         }
         var bytes: [UInt8] = []
         if let failure {
@@ -41,7 +42,7 @@ extension Reply {
         switch ending {
         case .failed, .shuttingDown: end.append(("error", .bool(true)))
         case .stopped: end.append(("stopped", .bool(true)))
-        case .abandoned: end.append(("interrupted", .bool(true)))
+        case .abandoned, .dropped: end.append(("interrupted", .bool(true)))
         case .completed: break
         }
         return bytes + ChatStream.event(end)

@@ -29,6 +29,9 @@ final class Reply: Sendable {
         case abandoned
         /// The server is stopping: an `error` event `shutting_down`.
         case shuttingDown
+        /// The mock's `drop` fault (README "Mock scenarios"): no closing events, and every
+        /// reader's connection closes without ending its stream.
+        case dropped
     }
 
     typealias Settings = ReplyLimits
@@ -70,6 +73,8 @@ final class Reply: Sendable {
         /// How long the reply took, and the code of its `error` event: set as it ends.
         var duration: Duration?
         var failureCode: String?
+        /// Set by the ending `.dropped`: readers close their connections at the end.
+        var dropsConnections = false
         var readers = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         /// Waiters woken before they began to wait (their deadline or cancellation came first).
@@ -99,6 +104,8 @@ final class Reply: Sendable {
     }
 
     var state: State { progress.withLock { $0.state } }
+    /// Whether the reply ended by dropping its readers' connections (the mock's `drop` fault).
+    var dropsConnections: Bool { progress.withLock { $0.dropsConnections } }
     var eventCount: Int { progress.withLock { $0.log.eventCount } }
 
     /// Starts the backend task (on `executor`, the connection's loop, when given).
@@ -116,10 +123,12 @@ final class Reply: Sendable {
 
     // MARK: - The backend side
 
-    /// What the backend produced: a piece of the reply, or of the reasoning before it.
+    /// What the backend produced: a piece of the reply, or of the reasoning before it; or
+    /// a frame written as is (the mock's malformed frame, which is neither).
     enum Piece {
         case chunk(String)
         case thinking(String)
+        case frame([UInt8])
     }
 
     /// Appends a `chunk` or `thinking` event; false once the reply has ended (stop pulling
@@ -128,21 +137,24 @@ final class Reply: Sendable {
     /// the reasoning once (`thinking`).
     func append(_ piece: Piece) -> Bool {
         var event: [UInt8] = []
-        let isThinking: Bool
+        // What the piece adds, escaped, to the end event's text and reasoning.
+        var textGrowth = 0
+        var thinkingGrowth = 0
         switch piece {
         case .chunk(let text):
             ChatStream.appendTextEvent("chunk", text, to: &event)
-            isThinking = false
+            textGrowth = event.count - ChatStream.chunkEventOverhead
         case .thinking(let text):
             ChatStream.appendTextEvent("thinking", text, to: &event)
-            isThinking = true
+            thinkingGrowth = event.count - ChatStream.thinkingEventOverhead
+        case .frame(let bytes):
+            event = bytes
         }
         enum Outcome { case appended([CheckedContinuation<Void, Never>]), ended, tooLarge }
         let outcome = progress.withLock { progress -> Outcome in
             guard progress.state == .streaming else { return .ended }
-            let escapedPiece = event.count - (isThinking ? ChatStream.thinkingEventOverhead : ChatStream.chunkEventOverhead)
-            let escapedText = progress.escapedTextBytes + (isThinking ? 0 : escapedPiece)
-            let escapedThinking = progress.escapedThinkingBytes + (isThinking ? escapedPiece : 0)
+            let escapedText = progress.escapedTextBytes + textGrowth
+            let escapedThinking = progress.escapedThinkingBytes + thinkingGrowth
             guard progress.log.byteCount + event.count + 2 * escapedText + escapedThinking + Self.closingReserve <= settings.maxBytes else {
                 return .tooLarge
             }
@@ -151,6 +163,7 @@ final class Reply: Sendable {
             switch piece {
             case .chunk(let text): progress.text += text
             case .thinking(let text): progress.thinking += text
+            case .frame: break
             }
             progress.escapedTextBytes = escapedText
             progress.escapedThinkingBytes = escapedThinking
@@ -228,6 +241,7 @@ final class Reply: Sendable {
             progress.state = Self.state(after: ending)
             progress.duration = .now - progress.started
             if case .failed(let code, _) = ending { progress.failureCode = code }
+            if ending == .dropped { progress.dropsConnections = true }
             progress.log.append(closing)
             progress.log.shrinkToFit()
             defer { progress.ticket = nil; progress.graceTimer = nil; progress.onEnd = nil }
@@ -252,7 +266,7 @@ final class Reply: Sendable {
         case .completed: return .completed
         case .failed, .shuttingDown: return .failed
         case .stopped: return .stopped
-        case .abandoned: return .interrupted
+        case .abandoned, .dropped: return .interrupted
         }
     }
 

@@ -37,7 +37,11 @@ struct ReplyReader: Sendable {
                 lastWrite = .now
                 pending = []
             }
-            if batch.ended { return }
+            if batch.ended {
+                // Thrown, the server closes the connection without ending the body.
+                if reply.dropsConnections { throw ChatStream.DroppedConnection() }
+                return
+            }
             if Task.isCancelled {
                 // The server is stopping and its grace period is over: end the reply
                 // with `shutting_down` so this reader still writes its last events.

@@ -29,6 +29,30 @@ final class RunnelBinaryTests: XCTestCase {
         XCTAssertTrue(instance.waitFor("--instance takes 1 to 32 of a-z, 0-9 and '-', not 'Node_1'"), instance.text)
     }
 
+    /// `--mocks DIR` (README "Mock scenarios"): a bad file named as the user named the
+    /// folder, with its line; the good one answers; a missing folder stops the start.
+    func testMocksFolderReportsABadFileByLineAndServesTheOthers() throws {
+        let directory = try emptyDirectory()
+        let mocks = directory.appendingPathComponent("mocks")
+        try FileManager.default.createDirectory(at: mocks, withIntermediateDirectories: true)
+        try Data("trigger: exact ping\nttft_ms: 0\n--- reply\npong\n".utf8).write(to: mocks.appendingPathComponent("ping.txt"))
+        try Data("trigger: exact x\n\nfault: drop after many\n--- reply\nx\n".utf8).write(to: mocks.appendingPathComponent("bad.txt"))
+        let server = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--quiet", "--mocks", "mocks"], directory: directory)
+        defer { _ = server.terminate() }
+        let port = try XCTUnwrap(server.waitForPort(), server.text)
+        XCTAssertTrue(server.text.contains("runnel: mocks/bad.txt:3: 'after' must be a whole number"), server.text)
+        XCTAssertTrue(server.text.contains("runnel: --mocks: read 1 scenario from mocks"), server.text)
+        let client = try TestClient(port: port)
+        let body = #"{"message": "ping"}"#
+        try client.send("POST /api/message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        let reply = try client.readResponse()
+        XCTAssertTrue(reply.text.contains(#""full_response":"pong""#), reply.text)
+
+        let missing = try RunnelProcess(arguments: ["--port", "0", "--embedded", "--mocks", "nowhere"], directory: directory)
+        XCTAssertEqual(missing.exitStatus(), 1)
+        XCTAssertTrue(missing.waitFor("--mocks: 'nowhere' is not a folder"), missing.text)
+    }
+
     func testAMistypedOptionGetsADidYouMean() throws {
         let typo = try RunnelProcess(arguments: ["--prot", "9000"])
         XCTAssertEqual(typo.exitStatus(), 1)
