@@ -1,6 +1,6 @@
 import Foundation
 @testable import Runnel
-import Synchronization
+import Sockets
 import TestSupport
 import XCTest
 
@@ -24,8 +24,8 @@ final class MockScenarioEndToEndTests: XCTestCase {
 
     /// The lines the app logs, and a way to wait for one.
     private final class LogLines: Sendable {
-        private let lines = Mutex<[String]>([])
-        private let waiters = Mutex<[(String, XCTestExpectation)]>([])
+        private let lines = Lock<[String]>([])
+        private let waiters = Lock<[(String, XCTestExpectation)]>([])
 
         func append(_ line: String) {
             lines.withLock { $0.append(line) }
@@ -60,7 +60,7 @@ final class MockScenarioEndToEndTests: XCTestCase {
         if let dev { configuration.root = dev.root.path }
         let app = try RunnelApp(configuration: configuration, environment: [:], log: { log.append($0) })
         let port = try app.start()
-        addTeardownBlock { await app.shutdown() }
+        stopAtTearDown(app) { await $0.shutdown() }
         return port
     }
 

@@ -24,7 +24,7 @@ final class NginxInstancesTests: XCTestCase {
                 "--instance", name, "--port", "0", "--embedded", "--backend", "mock", "--mock-ttft-ms", "5", "--mock-delay-ms", "1",
                 "--trusted-proxy", "127.0.0.1", "--access-token", token, "--log-format", "json",
             ])
-            addTeardownBlock { _ = runnel.terminate() }
+            stopAtTearDown(runnel) { _ = $0.terminate() }
             ports[name] = try XCTUnwrap(runnel.waitForPort(), runnel.text)
             instances[name] = runnel
         }

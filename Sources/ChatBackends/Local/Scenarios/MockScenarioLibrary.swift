@@ -1,12 +1,12 @@
 import Foundation
-import Synchronization
+import Sockets
 
 /// The scenarios the mock answers from: those read from `--mocks DIR` first, then the
 /// built-in ones (README "Mock scenarios"). Shared by the mock and whoever reloads the
 /// folder, so a saved file takes effect on the next message.
 public final class MockScenarioLibrary: Sendable {
     private let builtIn: @Sendable () -> MockScenarioSet
-    private let user = Mutex(MockScenarioSet([]))
+    private let user = Lock(MockScenarioSet([]))
 
     /// A library of the given built-in scenarios (by default `BuiltInScenarios`, made on
     /// first use) and no user ones yet.
