@@ -11,9 +11,6 @@ public enum BuiltInScenarios {
     }
 
     /// Name and file text of each built-in, in the order they are tried.
-    static var files: [(name: String, text: String)] {
-        let commands = CommandScenarios.files + ConversationScenarios.files.filter { $0.name != "why" && $0.name != "conversation" }
-        return commands + StressScenarios.files + TopicScenarios.files
-            + ConversationScenarios.files.filter { $0.name == "why" || $0.name == "conversation" }
-    }
+    static let files: [(name: String, text: String)] = CommandScenarios.files + ConversationScenarios.commands
+        + StressScenarios.files + TopicScenarios.files + ConversationScenarios.fallbacks
 }

@@ -7,7 +7,8 @@ enum ConversationScenarios {
     /// How many pieces `/error-mid` sends before failing.
     static let piecesBeforeMidStreamError = 12
 
-    static let files: [(name: String, text: String)] = [
+    /// The commands, tried with the other commands.
+    static let commands: [(name: String, text: String)] = [
         ("think", """
         trigger: regex (?i)^/think(\\s|$)
         --- reasoning
@@ -19,7 +20,11 @@ enum ConversationScenarios {
         fault: error after \(piecesBeforeMidStreamError)
         \(replies)
         """),
-        // Placed after the parts (`TopicScenarios`): a why-question asking for a table gets one.
+    ]
+
+    /// Tried after every other built-in (`TopicScenarios` included: a why-question asking
+    /// for a table gets one); the last answers any message.
+    static let fallbacks: [(name: String, text: String)] = [
         ("why", """
         # (?=why): the match takes nothing, so {{rest}} is the whole question.
         trigger: regex (?i)^(?=why)

@@ -25,24 +25,38 @@ enum MockTemplate {
 
     /// Whether `text` may hold a placeholder, so must be expanded per request rather
     /// than cut into pieces once.
-    static func isTemplate(_ text: String) -> Bool { text.contains("{{") }
+    static func isTemplate(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "{"), previous == byte { return true }
+            previous = byte
+        }
+        return false
+    }
 
     static func expand(_ text: String, _ values: Values) -> String {
-        guard isTemplate(text) else { return text }
-        var out = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            out += rest[..<open.lowerBound]
-            let inside = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            let asJSON = inside.hasSuffix(":json")
-            if let value = value(of: asJSON ? String(inside.dropLast(5)) : inside, values) {
-                out += asJSON ? MockText.jsonString(value) : value
-            } else {
-                out += rest[open.lowerBound..<close.upperBound]
+        // Scanned as UTF-8 bytes: a reply of a few KB is expanded per request, and
+        // Foundation's `range(of:)` converts the whole text again on every call.
+        let bytes = Array(text.utf8)
+        let brace = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 256)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == brace, index + 1 < bytes.count, bytes[index + 1] == brace,
+               let end = (index + 2..<bytes.count - 1).first(where: { bytes[$0] == close && bytes[$0 + 1] == close }) {
+                let inside = String(decoding: bytes[index + 2..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                let asJSON = inside.hasSuffix(":json")
+                if let value = value(of: asJSON ? String(inside.dropLast(5)) : inside, values) {
+                    out += (asJSON ? MockText.jsonString(value) : value).utf8
+                    index = end + 2
+                    continue
+                }
             }
-            rest = rest[close.upperBound...]
+            out.append(bytes[index])
+            index += 1
         }
-        return out + rest
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func value(of name: String, _ values: Values) -> String? {
