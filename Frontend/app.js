@@ -1,12 +1,18 @@
 // Runnel's chat: wires the page to POST /api/message and renders the streamed reply.
 import { readEvents } from './sse.js';
-import { loadChat, saveChat, freshChat, randomId, isConversationId } from './store.js';
-import { h, renderMessage, fill, dropLastActions, copyText, paintThinking } from './view.js';
+import { loadChat, saveChat, freshChat, randomId, isConversationId, currentChat, showing, deleteChat, renameChat, isChatKey } from './store.js';
+import { h, renderMessage, fill, dropLastActions, copyText, paintThinking, editor } from './view.js';
+import { path, append, drop, versions, showBranch, historyBefore } from './branches.js';
+import { initSidebar } from './sidebar.js';
+import { initSettings, loadSettings, requestOptions } from './settings.js';
+import { estimateTokens, contextSize, compact } from './tokens.js';
+import { toMarkdown, toJSON, fromJSON, fileName, MAX_IMPORT_BYTES } from './transfer.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
   scroller: $('scroller'), log: $('messages'), empty: $('empty'), form: $('composer'),
-  input: $('input'), send: $('send'), backend: $('backend'), newChat: $('new-chat'), jump: $('jump'),
+  input: $('input'), send: $('send'), newChat: $('new-chat'), jump: $('jump'), count: $('token-count'),
+  notice: $('notice'), importFile: $('import-file'),
 };
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
@@ -20,40 +26,60 @@ function readConfig() {
 }
 
 const config = readConfig();
-let chat = loadChat();
+let chat = currentChat() ?? freshChat();
 let active = null; // { ctrl, msg, stopping } while a reply streams
 let leaving = false; // the page is unloading (reload, hot reload): a cut stream is not an error
 const metrics = { firstChunkPaintMs: null }; // ms from the latest reply's first chunk to its paint
 
-// ---- backends -------------------------------------------------------------------
+// ---- token estimate ------------------------------------------------------------------
 
-function setBackends(list, fallback) {
-  const names = list.map((b) => b.name);
-  const wanted = chat.backend || ui.backend.value;
-  ui.backend.replaceChildren(...list.map((b) =>
-    h('option', { value: b.name }, b.model && b.model !== b.name ? `${b.name} · ${b.model}` : b.name)));
-  if (!list.length) ui.backend.append(h('option', { value: '' }, 'server default'));
-  ui.backend.value = names.includes(wanted) ? wanted : names.includes(fallback) ? fallback : (names[0] ?? '');
+let counting = 0;
+let historyTokens = 0; // the branch on screen, counted when it changes
+
+/** The composer's "≈ N tokens · context ≈ used / size" line (README "The chat UI": an estimate). */
+function countSoon(historyChanged = false) {
+  if (historyChanged) historyTokens = path(chat).reduce((n, m) => n + estimateTokens(m.text), 0);
+  counting ||= requestAnimationFrame(() => {
+    counting = 0;
+    const draft = estimateTokens(ui.input.value);
+    const used = historyTokens + estimateTokens(settings.system) + draft;
+    const size = contextSize(options.model());
+    const share = (100 * used) / size;
+    Object.assign(ui.count.dataset, { draft, used, size });
+    ui.count.textContent = `≈ ${compact(draft)} tokens · context ≈ ${compact(used)} / ${compact(size)} (${share < 1 && used ? '<1' : Math.round(share)}%)`;
+    ui.count.classList.toggle('full', share >= 90);
+  });
 }
 
-setBackends(Array.isArray(config.backends) ? config.backends : [], config.defaultBackend);
+// ---- settings & backends ----------------------------------------------------------
+
+const settings = loadSettings();
+const options = initSettings(settings, () => {
+  $('backend-label').textContent = [settings.backend, options?.model()].filter(Boolean).join(' · ') || 'Settings';
+  countSoon();
+});
+
+options.setBackends(Array.isArray(config.backends) ? config.backends : [], config.defaultBackend);
 fetch('/api/backends')
   .then((r) => (r.ok ? r.json() : null))
-  .then((d) => d && Array.isArray(d.backends) && setBackends(d.backends, d.default))
+  .then((d) => d && Array.isArray(d.backends) && options.setBackends(d.backends, d.default))
   .catch(() => {}); // offline: keep the embedded list
-
-ui.backend.addEventListener('change', () => {
-  chat.backend = ui.backend.value;
-  saveChat(chat);
-});
 
 // ---- rendering & scrolling --------------------------------------------------------
 
-function renderAll() {
-  const n = chat.messages.length;
-  ui.log.replaceChildren(...chat.messages.map((m, i) => renderMessage(m, i === n - 1)));
+const versionsOf = (m) => {
+  const v = versions(chat, m);
+  return { index: v.index, count: v.list.length };
+};
+
+/** Renders the branch on screen and scrolls to its end, or with `stay` keeps the reader's place. */
+function renderAll(stay = false) {
+  const msgs = path(chat);
+  const n = msgs.length;
+  ui.log.replaceChildren(...msgs.map((m, i) => renderMessage(m, i === n - 1, m.role === 'user' ? versionsOf(m) : null)));
   ui.empty.hidden = n > 0;
-  stick = true;
+  countSoon(true);
+  stick = !stay;
   follow();
 }
 
@@ -97,6 +123,7 @@ function updateComposer() {
   b.title = streaming ? 'Stop (Esc)' : 'Send (Enter)';
   b.disabled = !streaming && !ui.input.value.trim();
   ui.form.dataset.state = b.dataset.state;
+  countSoon();
 }
 
 function autosize() {
@@ -118,7 +145,10 @@ ui.form.addEventListener('submit', (e) => {
   else send(ui.input.value);
 });
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && active) { e.preventDefault(); stop(); }
+  const mod = e.ctrlKey || e.metaKey;
+  if (e.key === 'Escape' && active && !e.defaultPrevented && !e.target.closest?.('dialog, #sidebar')) { e.preventDefault(); stop(); }
+  else if (mod && e.shiftKey && e.key.toLowerCase() === 'o') { e.preventDefault(); newChat(); }
+  else if (mod && !e.shiftKey && e.key.toLowerCase() === 'k') { e.preventDefault(); sidebar.focusSearch(); }
 });
 
 // ---- the chat -----------------------------------------------------------------------
@@ -127,12 +157,46 @@ function send(raw) {
   const text = raw.trim();
   if (!text || active) return;
   dropLastActions(ui.log);
-  const user = { id: randomId('m_'), role: 'user', text };
-  chat.messages.push(user);
-  ui.log.append(renderMessage(user));
+  const user = append(chat, { id: randomId('m_'), role: 'user', text });
+  ui.log.append(renderMessage(user, false, versionsOf(user)));
   ui.input.value = '';
   autosize();
-  reply(text);
+  reply(user);
+}
+
+/** Sends an edited version of `msg`: a new branch from the same point (the old one stays). */
+function resend(msg, raw) {
+  const text = raw.trim();
+  if (!text || active) return;
+  const user = append(chat, { id: randomId('m_'), role: 'user', text }, msg.parent);
+  renderAll();
+  reply(user);
+}
+
+function startEdit(article, msg) {
+  if (active) return;
+  const form = editor(msg);
+  const input = form.querySelector('textarea');
+  article.querySelector('.bubble').replaceWith(form);
+  article.querySelector(':scope > .actions').hidden = true;
+  form.addEventListener('submit', (e) => { e.preventDefault(); resend(msg, input.value); });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+    if (e.key === 'Escape') { e.preventDefault(); renderAll(true); ui.input.focus({ preventScroll: true }); }
+  });
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
+}
+
+/** Shows the previous (-1) or next (+1) version of the user message `msg`, and the branch after it. */
+function showVersion(msg, step) {
+  const v = versions(chat, msg);
+  const other = v.list[v.index + step];
+  if (active || !other) return;
+  showBranch(chat, other);
+  saveChat(chat);
+  renderAll(true);
+  ui.log.querySelector(`[data-id="${other.id}"] [data-action=${step < 0 ? 'older' : 'newer'}]:not(:disabled)`)?.focus();
 }
 
 async function errorOf(res) {
@@ -145,18 +209,24 @@ async function errorOf(res) {
   return { code: `http_${res.status}`, message: `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.') };
 }
 
-/** Starts a reply to `text`: the server keeps it going across a reload (`resumable`). */
-async function reply(text) {
+/**
+ * Starts a reply to the user message `user`: the server keeps it going across a reload
+ * (`resumable`) and answers after `history`, the branch before it (the page is the source of truth).
+ */
+async function reply(user) {
   const conv = chat;
-  const msg = { id: randomId('m_'), role: 'assistant', text: '', status: 'streaming' };
-  conv.messages.push(msg);
+  const msg = append(conv, { id: randomId('m_'), role: 'assistant', text: '', status: 'streaming' });
+  conv.updated = Date.now();
   ui.log.append(renderMessage(msg, true));
   ui.empty.hidden = true;
-  const backend = ui.backend.value || undefined;
-  msg.meta = { backend };
+  const opts = requestOptions(settings);
+  msg.meta = { backend: opts.backend };
+  saveChat(conv);
+  sidebar.render();
+  countSoon(true);
   await streamInto(msg, conv, (signal) => fetch('/api/message', {
     method: 'POST', headers: JSON_HEADERS, signal,
-    body: JSON.stringify({ message: text, conversation_id: conv.id, backend, resumable: true }),
+    body: JSON.stringify({ message: user.text, conversation_id: conv.id, resumable: true, history: historyBefore(conv, user), ...opts }),
   }));
 }
 
@@ -189,9 +259,12 @@ async function streamInto(msg, conv, open) {
   const started = performance.now();
   let thinkingSince = null; // when this stream's first thinking event came
   let ended = false;
+  let answered = false; // the server answered: a failure after this is a cut stream, not an unreachable server
   try {
     const res = await open(ctrl.signal);
+    answered = true;
     msg.replyId = res.headers.get('X-Reply-Id') || msg.replyId;
+    saveChat(conv); // another tab given this conversation can follow the reply from here
     if (res.status === 204) {
       ended = true; // a finished reply whose every event we have: nothing more to read
     } else if (res.status === 404 && msg.lastEventId != null) {
@@ -243,7 +316,11 @@ async function streamInto(msg, conv, open) {
       }
     }
   } catch {
-    if (!ctrl.signal.aborted && !leaving) msg.error ??= { code: 'network', message: 'Could not reach the Runnel server. Is it still running?' };
+    if (!ctrl.signal.aborted && !leaving) {
+      msg.error ??= answered
+        ? { code: 'incomplete', message: 'The connection dropped before the reply finished.' }
+        : { code: 'network', message: 'Could not reach the Runnel server. Is it still running?' };
+    }
   }
   msg.meta.elapsed_ms ??= performance.now() - started;
   if (leaving && !ended) return; // the page is going away: the reply goes on, the next page picks it up
@@ -252,7 +329,8 @@ async function streamInto(msg, conv, open) {
   fill(el, msg);
   updateComposer();
   if (document.activeElement === ui.send && ui.send.disabled) ui.input.focus();
-  if (conv === chat) saveChat(chat);
+  saveChat(conv);
+  if (conv === chat) countSoon(true);
   follow();
 }
 
@@ -274,28 +352,80 @@ async function stop() {
 
 /** Resends the last user message in place of the last reply (Regenerate and Retry). */
 function regenerate() {
-  const msgs = chat.messages;
+  const msgs = path(chat);
   const last = msgs[msgs.length - 1];
   const user = msgs[msgs.length - 2];
   if (active || last?.role !== 'assistant' || user?.role !== 'user') return;
-  msgs.pop();
+  drop(chat, last);
   ui.log.querySelector(`[data-id="${last.id}"]`)?.remove();
-  reply(user.text);
+  reply(user);
+}
+
+/** Shows `conv` (a reply streaming in the one shown is stopped first). */
+function switchTo(conv) {
+  stop();
+  active = null;
+  saveChat(chat);
+  chat = conv;
+  showing(chat);
+  showInAddress(chat);
+  renderAll();
+  updateComposer();
+  sidebar.render();
+  pickUp();
 }
 
 function newChat() {
-  stop();
-  active = null;
   const old = chat.id;
-  chat = freshChat(ui.backend.value);
-  showInAddress(chat);
-  saveChat(chat);
-  renderAll();
-  updateComposer();
+  switchTo(freshChat());
   ui.input.focus();
   fetch('/api/reset', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ conversation_id: old }) })
-    .catch(() => {}); // the server forgets idle conversations anyway
+    .catch(() => {}); // the server forgets idle conversations anyway; each message carries its history
 }
+
+// ---- conversations: sidebar, export, import ----------------------------------------------
+
+const sidebar = initSidebar({
+  current: () => chat.id,
+  open: (id) => { const c = id !== chat.id && loadChat(id); if (c) switchTo(c); },
+  rename: (id, title) => { const c = id === chat.id ? chat : loadChat(id); if (c) renameChat(c, title); },
+  remove: (id) => {
+    if (id === chat.id) newChat(); // first: leaving a chat saves it
+    deleteChat(id);
+    sidebar.render();
+  },
+});
+
+function notify(text, error = false) {
+  ui.notice.textContent = text;
+  ui.notice.classList.toggle('bad', error);
+}
+
+function download(name, type, text) {
+  const a = h('a', { href: URL.createObjectURL(new Blob([text], { type })), download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000); // the download has its copy by then
+}
+
+$('export-md').addEventListener('click', () => chat.nodes.length && download(fileName(chat, 'md'), 'text/markdown', toMarkdown(chat)));
+$('export-json').addEventListener('click', () => chat.nodes.length && download(fileName(chat, 'json'), 'application/json', toJSON(chat)));
+$('import').addEventListener('click', () => ui.importFile.click());
+ui.importFile.addEventListener('change', async () => {
+  const file = ui.importFile.files[0];
+  ui.importFile.value = '';
+  if (!file) return;
+  try {
+    if (file.size > MAX_IMPORT_BYTES) throw new Error(`it is over ${MAX_IMPORT_BYTES / 1048576} MB`);
+    const read = fromJSON(await file.text());
+    const conv = { ...freshChat(), ...read, titled: Boolean(read.title) };
+    saveChat(conv);
+    if (!loadChat(conv.id)) throw new Error('the browser’s storage is full');
+    switchTo(conv);
+    notify(`Imported “${conv.title}”.`);
+  } catch (err) {
+    notify(`Could not import ${file.name}: ${err.message}. Nothing was changed.`, true);
+  }
+});
 
 async function flash(button, text) {
   const label = button.textContent;
@@ -306,12 +436,16 @@ async function flash(button, text) {
 ui.log.addEventListener('click', (e) => {
   const b = e.target.closest('button[data-action]');
   if (!b) return;
-  const msg = chat.messages.find((m) => m.id === b.closest('article')?.dataset.id);
+  const article = b.closest('article');
+  const msg = chat.nodes.find((m) => m.id === article?.dataset.id);
   const action = b.dataset.action;
   if (action === 'copy-code') flash(b, b.closest('.code-block').querySelector('code').textContent);
   else if (action === 'wrap-code') b.setAttribute('aria-pressed', String(b.closest('.code-block').classList.toggle('wrap')));
   else if (action === 'copy' && msg) flash(b, msg.text);
   else if (action === 'regenerate' || action === 'retry') regenerate();
+  else if (action === 'edit' && msg) startEdit(article, msg);
+  else if (action === 'cancel-edit') { renderAll(true); ui.input.focus({ preventScroll: true }); }
+  else if ((action === 'older' || action === 'newer') && msg) showVersion(msg, action === 'older' ? -1 : 1);
 });
 
 ui.empty.addEventListener('click', (e) => {
@@ -319,6 +453,11 @@ ui.empty.addEventListener('click', (e) => {
   if (b) send(b.dataset.prompt);
 });
 ui.newChat.addEventListener('click', newChat);
+// Another tab changed the conversation shown here: show its copy, so saving this one's loses nothing.
+addEventListener('storage', (e) => {
+  const fresh = isChatKey(e.key, chat.id) && !active && !ui.log.querySelector('.editor') && loadChat(chat.id);
+  if (fresh) { chat = fresh; renderAll(); }
+});
 addEventListener('beforeunload', () => { leaving = true; });
 addEventListener('pagehide', () => { leaving = true; saveChat(chat); });
 addEventListener('pageshow', (e) => {
@@ -332,31 +471,37 @@ function showInAddress(conv) {
 }
 
 /**
- * Builds the chat the address names from the server (a second tab, a fresh page), or picks
- * up the stored chat's reply where the last page left it.
+ * Shows the chat the address names: stored in this browser, else built from the server (a
+ * fresh browser given the address); then picks up a reply left streaming.
  */
 async function restore() {
   const wanted = decodeURIComponent(location.hash.slice(1));
   if (isConversationId(wanted) && wanted !== chat.id) {
-    chat = { id: wanted, backend: ui.backend.value, messages: [] };
+    const stored = loadChat(wanted);
+    if (stored) return switchTo(stored);
+    const conv = { ...freshChat(), id: wanted };
     const res = await fetch(`/api/conversations/${wanted}`).catch(() => null);
     const data = res?.ok ? await res.json() : null;
     for (const m of data?.messages ?? []) {
-      chat.messages.push({
-        id: randomId('m_'), role: m.role, text: m.content,
-        status: m.role === 'assistant' ? (m.interrupted ? 'interrupted' : 'done') : undefined,
-      });
+      append(conv, { id: randomId('m_'), role: m.role, text: m.content,
+        status: m.role === 'assistant' ? (m.interrupted ? 'interrupted' : 'done') : undefined });
     }
     if (data?.reply) {
-      chat.messages.push({ id: randomId('m_'), role: 'user', text: data.reply.message });
-      chat.messages.push({ id: randomId('m_'), role: 'assistant', text: '', status: 'streaming',
+      append(conv, { id: randomId('m_'), role: 'user', text: data.reply.message });
+      append(conv, { id: randomId('m_'), role: 'assistant', text: '', status: 'streaming',
         replyId: data.reply.id, lastEventId: 0, meta: { backend: data.reply.backend } });
     }
-    renderAll();
+    return switchTo(conv);
   }
+  showing(chat);
   showInAddress(chat);
-  const last = chat.messages[chat.messages.length - 1];
-  if (last?.role !== 'assistant' || last.status !== 'streaming') return;
+  pickUp();
+}
+
+/** Follows the shown chat's last reply if it was left streaming (a reload, another tab). */
+function pickUp() {
+  const last = path(chat).at(-1);
+  if (active || last?.role !== 'assistant' || last.status !== 'streaming') return;
   if (last.replyId) {
     last.meta ??= {};
     resume(last, chat);
@@ -372,4 +517,5 @@ if (!matchMedia('(pointer: coarse)').matches) ui.input.focus();
 restore();
 
 // For debugging from the console only.
-window.runnel = { get chat() { return chat; }, send, stop, newChat, regenerate, metrics, version: config.version };
+// `chat.messages` is the branch on screen.
+window.runnel = { get chat() { return { ...chat, messages: path(chat) }; }, send, stop, newChat, regenerate, metrics, version: config.version };

@@ -4,6 +4,7 @@
 // toHTML() serialises the same tree with everything escaped (tests, copy as HTML).
 // Raw HTML in the source stays text. Links keep http, https and mailto URLs only.
 // BlockStream renders a reply as it streams: finished blocks once, the open one per frame.
+// $…$ and $$…$$ become math nodes holding their TeX as text; math.js typesets them.
 import { highlight } from './highlight.js';
 
 const PUNCT = /[!-/:-@[-`{-~]/;
@@ -18,6 +19,7 @@ const AUTOLINK = /<((?:https?|mailto):[^\s<>]*)>/iy;
 const BARE_URL = /https?:\/\/[^\s<>]*[^\s<>.,:;!?'")\]*_~]/iy;
 const LINK_DEST = /\([ \t\n]*(?:<([^<>\n]*)>|((?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*))(?:[ \t\n]+(?:"[^"]*"|'[^']*'|\([^()]*\)))?[ \t\n]*\)/y;
 const ALNUM = /[\p{L}\p{N}]/u;
+const MATH_BLOCK = /^ {0,3}\$\$/;
 
 /** The URL as an absolute http(s)/mailto href, or null for anything else. */
 export function safeUrl(raw) {
@@ -41,7 +43,7 @@ export function parse(src) {
 
 const indentOf = (l) => l.length - l.trimStart().length;
 const isBlank = (l) => l === undefined || !l.trim();
-const startsBlock = (l) => FENCE.test(l) || HEADING.test(l) || HR.test(l) || QUOTE.test(l) || LIST.test(l);
+const startsBlock = (l) => MATH_BLOCK.test(l) || FENCE.test(l) || HEADING.test(l) || HR.test(l) || QUOTE.test(l) || LIST.test(l);
 
 // `starts`, when given, receives the line each top-level block starts on.
 function blocks(lines, starts) {
@@ -61,6 +63,16 @@ function blocks(lines, starts) {
       }
       i++;
       out.push({ type: 'code', lang, text: body.join('\n') });
+    } else if (MATH_BLOCK.test(line)) {
+      // $$ on its own lines, or $$ x $$ on one; unclosed (still streaming) it stays TeX text.
+      let tex = line.trim().slice(2);
+      let closed = tex.endsWith('$$');
+      for (i++; !closed && i < lines.length; i++) {
+        tex += `\n${lines[i]}`;
+        closed = lines[i].trimEnd().endsWith('$$');
+      }
+      if (closed) tex = tex.trimEnd().slice(0, -2);
+      out.push({ type: 'math', display: true, tex: tex.trim(), open: !closed });
     } else if ((m = HEADING.exec(line))) {
       out.push({ type: 'heading', level: m[1].length, children: inline((m[2] || '').trim()) });
       i++;
@@ -199,6 +211,7 @@ export function inline(s) {
       i = end + n;
       continue;
     }
+    if (c === '$' && (m = math(s, i))) { add(m.node); i = m.end; continue; }
     if (c === '[' || (c === '!' && s[i + 1] === '[')) {
       const image = c === '!';
       const r = link(s, image ? i + 1 : i);
@@ -254,6 +267,21 @@ export function inline(s) {
   }
   flush();
   return out;
+}
+
+// $x$ (no space inside either $, no digit right after the closing one: "$5 and $6" is
+// money) or $$x$$. Backslash-escaped dollars are text.
+function math(s, i) {
+  const n = s[i + 1] === '$' ? 2 : 1;
+  if (n === 1 && /[\s$]/.test(s[i + 1] || ' ')) return null;
+  for (let j = s.indexOf('$', i + n); j > 0; j = s.indexOf('$', j + 1)) {
+    if (s[j - 1] === '\\') continue;
+    const tex = s.slice(i + n, j);
+    if (n === 2 ? s[j + 1] === '$' && tex.trim() : !/\s/.test(s[j - 1]) && !/\d/.test(s[j + 1] || '')) {
+      return { node: { type: 'math', display: n === 2, inline: true, tex: tex.trim() }, end: j + n };
+    }
+  }
+  return null;
 }
 
 // Links cannot nest: a URL inside a link's label stays text.
@@ -444,6 +472,11 @@ function build(n, h) {
     case 'strong': case 'em': case 'del': return h(n.type, null, kids(n.children));
     case 'codespan': return h('code', null, [h.text(n.text)]);
     case 'br': case 'hr': return h(n.type, null, []);
+    case 'math': {
+      const attrs = { class: n.display ? 'math math-display' : 'math' };
+      if (!n.open) attrs['data-tex'] = n.tex; // typeset once complete
+      return h(n.display && !n.inline ? 'div' : 'span', attrs, [h.text(n.display ? `$$${n.tex}${n.open ? '' : '$$'}` : `$${n.tex}$`)]);
+    }
     case 'link': return h('a', { href: n.href, target: '_blank', rel: 'noopener noreferrer' }, kids(n.children));
     case 'blockquote': return h('blockquote', null, kids(n.children));
     case 'list':

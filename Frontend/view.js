@@ -1,6 +1,7 @@
 // DOM for the messages. Everything from the server or the user goes in as text
 // nodes or through markdown.js's DOM builder: never as HTML.
 import { toDOM, BlockStream } from './markdown.js';
+import { typeset } from './math.js';
 
 /** Creates an element: h('button', {type: 'button'}, 'Copy'). Null/false attrs and kids are skipped. */
 export function h(tag, attrs = {}, ...kids) {
@@ -10,8 +11,18 @@ export function h(tag, attrs = {}, ...kids) {
   return el;
 }
 
-const button = (action, label, text) =>
-  h('button', { type: 'button', class: 'act', 'data-action': action, 'data-testid': `${action}-button`, 'aria-label': label }, text);
+const button = (action, label, text, disabled = false) => h('button', {
+  type: 'button', class: 'act', 'data-action': action, 'data-testid': `${action}-button`, 'aria-label': label, title: label, disabled,
+}, text);
+
+/** The form that replaces a user message's bubble while it is edited. */
+export function editor(msg) {
+  const input = h('textarea', { class: 'edit-input', 'data-testid': 'edit-input', 'aria-label': 'Edit message', rows: '3' });
+  input.value = msg.text;
+  return h('form', { class: 'editor', 'data-testid': 'editor' }, input, h('div', { class: 'actions' },
+    h('button', { type: 'button', class: 'act', 'data-action': 'cancel-edit' }, 'Cancel'),
+    h('button', { type: 'submit', class: 'act primary', 'data-testid': 'edit-send' }, 'Send')));
+}
 
 function jsonPanel(value) {
   const what = Array.isArray(value) ? `array · ${value.length} items`
@@ -91,6 +102,7 @@ export class LiveMarkdown {
     const shown = fresh.map((n, i) => (i < this.open.length ? patch(this.open[i], n) : this.body.appendChild(n)));
     for (const n of this.open.slice(fresh.length)) n.remove();
     this.open = shown.slice(done.length);
+    typeset(this.body);
   }
 }
 
@@ -115,11 +127,19 @@ export function paintThinking(el, msg, streaming) {
   return el.thinking;
 }
 
-/** A message's element; `last` adds Regenerate/Retry (only the last reply has them). */
-export function renderMessage(msg, last = false) {
+/**
+ * A message's element; `last` adds Regenerate/Retry (only the last reply has them). A user
+ * message has Edit, and ‹ 2/3 › when `versions` ({index, count}) says it was edited.
+ */
+export function renderMessage(msg, last = false, versions = null) {
   const el = h('article', { class: `msg ${msg.role}`, 'data-role': msg.role, 'data-id': msg.id });
   if (msg.role === 'user') {
-    el.append(h('h2', { class: 'sr-only' }, 'You said:'), h('div', { class: 'bubble' }, msg.text));
+    const nav = versions?.count > 1 && h('span', { class: 'versions', 'data-testid': 'versions' },
+      button('older', 'Previous version', '‹', versions.index === 0),
+      h('span', { 'aria-label': `version ${versions.index + 1} of ${versions.count}` }, `${versions.index + 1}/${versions.count}`),
+      button('newer', 'Next version', '›', versions.index === versions.count - 1));
+    el.append(h('h2', { class: 'sr-only' }, 'You said:'), h('div', { class: 'bubble' }, msg.text),
+      h('div', { class: 'actions' }, nav, button('edit', 'Edit and resend', 'Edit')));
   } else {
     fill(el, msg, last);
   }
@@ -133,6 +153,7 @@ export function fill(el, msg, last = true) {
   el.setAttribute('aria-busy', String(streaming));
   el.live ??= streaming ? new LiveMarkdown(h('div', { class: 'body md' })) : null;
   const body = el.live?.body ?? h('div', { class: 'body md' }, msg.text ? toDOM(msg.text) : null);
+  if (!el.live) typeset(body);
   el.live?.update(msg.text, !streaming);
   if (!streaming) el.live = null;
   if (!msg.text && msg.status === 'done' && !msg.thinking) body.append(h('p', { class: 'muted' }, '(empty reply)'));

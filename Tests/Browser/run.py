@@ -199,9 +199,9 @@ class Page:
 
     # navigation
     def open(self):
-        """Loads the UI with an empty sessionStorage and waits until the app is wired."""
+        """Loads the UI with empty storage (no conversations, default settings) and waits until the app is wired."""
         self.d.get(self.server.url)
-        self.js("sessionStorage.clear();")
+        self.js("sessionStorage.clear(); localStorage.clear();")
         self.d.get(self.server.url)
         self.ready()
 
@@ -223,6 +223,13 @@ class Page:
         box.send_keys(text)
         self.wait(lambda d: self.by_testid("send-button").is_enabled(), 5, "Send never became enabled")
         self.by_testid("send-button").click()
+
+    def choose_backend(self, name):
+        """Picks backend `name` in the settings panel and closes it."""
+        self.by_testid("open-settings").click()
+        Select(self.by_testid("backend-select")).select_by_value(name)
+        self.by_testid("settings-done").click()
+        self.wait_js("!document.getElementById('settings').open", 5, "the settings panel did not close")
 
     def messages(self):
         """[{role, id, status, text}] for every message in the log, in order."""
@@ -652,7 +659,7 @@ def error_and_retry(p):
     shoot(p, "error.png")
 
     # Retry once the cause is gone (here: another backend) replaces the error with a reply.
-    Select(p.by_testid("backend-select")).select_by_value("echo")
+    p.choose_backend("echo")
     p.by_testid("retry-button").click()
     done = p.wait_reply("done")
     msgs = p.messages()
@@ -723,6 +730,7 @@ def mock_fault_scenarios(p):
     check(len(m["text"].split()) >= 5, f"the text before the drop is kept: {m['text']!r}")
     err = p.d.find_elements(By.CSS_SELECTOR, '#messages [data-testid="error"]')
     check(len(err) == 2, f"the drop shows no error: {[e.text for e in err]}")
+    check("dropped before the reply finished" in err[-1].text, f"a cut stream is not an unreachable server: {err[-1].text!r}")
     shoot(p, "fault-drop.png")
     p.send("still here")
     m = p.wait_reply("done", count=3)
@@ -737,12 +745,12 @@ def backend_picker_echo(p):
     options = [o.get_attribute("value") for o in picker.options]
     check({"mock", "echo"} <= set(options), f"backend options: {options}")
     check(picker.first_selected_option.get_attribute("value") == "mock", "mock is not the default")
-    picker.select_by_value("echo")
+    p.choose_backend("echo")
     p.send("hello browser")
     m = p.wait_reply("done")
     check(m["text"] == "hello browser", f"the echo reply is {m['text']!r}")
     check(m["meta"] and m["meta"].split(" · ")[0] == "echo", f"the meta does not name echo: {m['meta']!r}")
-    # The choice is part of the saved chat: it survives a reload.
+    # The choice is a setting: it survives a reload.
     p.js("window.__marker = 1; location.reload();")
     p.wait_reloaded()
     check(Select(p.by_testid("backend-select")).first_selected_option.get_attribute("value") == "echo",
@@ -822,7 +830,7 @@ def template_error_overlay(p):
     tpl = p.server.path("Templates/index.html")
     broken, line_no, original = broken_template(p, "<p>{{nope}}</p>")
     p.open()
-    Select(p.by_testid("backend-select")).select_by_value("echo")
+    p.choose_backend("echo")
     p.send("survive the template error")
     p.wait_reply("done")
     before = p.messages()
@@ -1037,6 +1045,370 @@ def eventsource_follows_across_a_dropped_connection(p):
     text = "".join(e.get("chunk", "") for e in got["events"])
     check(text == got["events"][-1]["full_response"], "the chunks do not add up to the full response")
     return f"{len(ids)} events over {got['opens']} connections"
+
+
+# ---- conversations, branches, settings, math, token estimate ------------------------------
+
+def shoot_schemes(p, name):
+    """Saves NAME.png in light and NAME-dark.png in dark; returns the files."""
+    files = []
+    for scheme in ("light", "dark"):
+        p.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        p.wait_js(f"matchMedia('(prefers-color-scheme: {scheme})').matches", 5)
+        file = f"{name}.png" if scheme == "light" else f"{name}-dark.png"
+        shoot(p, file)
+        files.append(file)
+    p.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    return files
+
+
+def sidebar_entries(p):
+    """[{id, title, current}] as the sidebar lists them."""
+    return p.js("""return [...document.querySelectorAll('#conversations > li')].map((li) => ({
+        id: li.dataset.id, title: li.querySelector('.conv-open, input').textContent || li.querySelector('input')?.value,
+        current: li.querySelector('[aria-current]') !== null }));""")
+
+
+def posted_bodies(p):
+    """Records the body of every POST /api/message from now on in window.__posts."""
+    p.js("""window.__posts = [];
+            const f = window.fetch;
+            window.fetch = (url, init) => { if (String(url).includes('/api/message')) window.__posts.push(JSON.parse(init.body)); return f(url, init); };""")
+
+
+@test("sidebar_create_rename_search_delete")
+def sidebar_create_rename_search_delete(p):
+    p.open()
+    p.send("How do rivers form?")
+    p.wait_reply("done")
+    first = p.js("return window.runnel.chat.id;")
+    check(re.fullmatch(r"c_[0-9a-f]{32}", first), f"the conversation id is not 128 random bits in hex: {first!r}")
+    check(p.d.current_url.endswith("#" + first), f"the address does not name the conversation: {p.d.current_url}")
+    # Ctrl+Shift+O starts a new chat from anywhere.
+    ActionChains(p.d).key_down(Keys.CONTROL).key_down(Keys.SHIFT).send_keys("o").key_up(Keys.SHIFT).key_up(Keys.CONTROL).perform()
+    p.wait_js(f"window.runnel.chat.id !== '{first}' && document.querySelectorAll('#messages > article').length === 0", 5,
+              "Ctrl+Shift+O did not start a new chat")
+    check(p.js("return document.activeElement.id;") == "input", "the composer is not focused in the new chat")
+    p.send("Explain Server-Sent Events briefly")
+    p.wait_reply("done")
+    second = p.js("return window.runnel.chat.id;")
+    entries = sidebar_entries(p)
+    check([e["id"] for e in entries] == [second, first], f"the list is not newest first: {entries}")
+    check([e["current"] for e in entries] == [True, False], f"the current chat is not marked: {entries}")
+    check(entries[1]["title"] == "How do rivers form?", f"title from the first message: {entries[1]}")
+    shots = shoot_schemes(p, "sidebar")
+
+    # Open the first one from the list; the address and the messages follow.
+    p.d.find_element(By.CSS_SELECTOR, f'#conversations li[data-id="{first}"] .conv-open').click()
+    p.wait_js(f"window.runnel.chat.id === '{first}'", 5, "clicking the entry did not open it")
+    check(p.messages()[0]["text"] == "How do rivers form?", f"messages: {p.messages()}")
+    check(p.d.current_url.endswith("#" + first), "the address did not follow")
+    # Arrow keys move along the list.
+    p.js("document.querySelector('#conversations .conv-open').focus();")
+    ActionChains(p.d).send_keys(Keys.ARROW_DOWN).perform()
+    check(p.js("return document.activeElement.closest('li')?.dataset.id;") == first, "ArrowDown did not move to the next entry")
+
+    # Rename in place; the title survives a reload (localStorage), and so does the open chat.
+    p.d.find_element(By.CSS_SELECTOR, f'#conversations li[data-id="{first}"] [data-action="rename"]').click()
+    box = p.by_testid("rename-input")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("Rivers", Keys.ENTER)
+    p.wait(lambda d: [e["title"] for e in sidebar_entries(p)] == ["Explain Server-Sent Events briefly", "Rivers"], 5,
+           f"rename did not show: {sidebar_entries(p)}")
+    p.js("window.__marker = 1; location.reload();")
+    p.wait_reloaded()
+    check([e["title"] for e in sidebar_entries(p)] == ["Explain Server-Sent Events briefly", "Rivers"],
+          f"after a reload: {sidebar_entries(p)}")
+    check(p.js("return window.runnel.chat.id;") == first, "the reload did not keep the open conversation")
+
+    # Search: titles and message text, any case; Ctrl+K focuses it.
+    ActionChains(p.d).key_down(Keys.CONTROL).send_keys("k").key_up(Keys.CONTROL).perform()
+    check(p.js("return document.activeElement.id;") == "search", "Ctrl+K did not focus the search")
+    ActionChains(p.d).send_keys("SERVER-SENT").perform()
+    p.wait(lambda d: [e["id"] for e in sidebar_entries(p)] == [second], 5, f"search: {sidebar_entries(p)}")
+    p.by_testid("search").send_keys(Keys.CONTROL, "a")
+    p.by_testid("search").send_keys(Keys.DELETE, "nothing like this")
+    p.wait(lambda d: sidebar_entries(p) == [], 5, "a search with no match")
+    check("No conversation matches" in p.d.find_element(By.ID, "no-chats").text, "no message for an empty search")
+    p.by_testid("search").send_keys(Keys.CONTROL, "a", Keys.DELETE)
+    p.wait(lambda d: len(sidebar_entries(p)) == 2, 5, "clearing the search did not bring the list back")
+
+    # Delete asks once more; deleting the open chat leaves an empty one.
+    delete = p.d.find_element(By.CSS_SELECTOR, f'#conversations li[data-id="{first}"] [data-action="delete"]')
+    delete.click()
+    check(len(sidebar_entries(p)) == 2 and delete.text == "Delete?", "the first click deleted without asking")
+    delete.click()
+    p.wait(lambda d: [e["id"] for e in sidebar_entries(p)] == [second], 5, f"not deleted: {sidebar_entries(p)}")
+    check(p.js(f"return localStorage.getItem('runnel.conv.v1.{first}');") is None, "the deleted chat is still stored")
+    check(not p.messages() and p.js("return window.runnel.chat.id;") not in (first, second), "the deleted chat still shows")
+    return "saved " + ", ".join(shots)
+
+
+@test("phone_drawer")
+def phone_drawer(p):
+    p.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    p.open()
+    p.wait_js("innerWidth === 390", 5)
+    p.send("Write a Swift function that reverses the words in a sentence")
+    p.wait_reply("done")
+    side = "document.getElementById('sidebar').getBoundingClientRect()"
+    check(p.js(f"return {side}.right;") <= 0, "the drawer shows on a phone before it is opened")
+    check(p.js("return document.getElementById('sidebar').inert;"), "a closed drawer can take focus")
+    p.by_testid("toggle-sidebar").click()
+    p.wait_js(f"{side}.left === 0 && getComputedStyle(document.getElementById('sidebar')).transform === 'none'", 5,
+              "the drawer did not slide in")
+    check(p.js("return document.getElementById('sidebar').contains(document.activeElement);"), "focus did not move into the drawer")
+    check(p.js("return document.querySelector('.main').inert;"), "the page behind the open drawer still takes focus")
+    check(p.by_testid("toggle-sidebar").get_attribute("aria-expanded") == "true", "aria-expanded is not true")
+    shots = shoot_schemes(p, "phone-drawer")
+    ActionChains(p.d).send_keys(Keys.ESCAPE).perform()
+    p.wait_js(f"{side}.right <= 0", 5, "Escape did not close the drawer")
+    check(p.js("return document.activeElement.id;") == "toggle-sidebar", "focus did not return to the menu button")
+    p.by_testid("toggle-sidebar").click()
+    p.wait_js(f"{side}.left === 0", 5)
+    ActionChains(p.d).move_to_element_with_offset(p.d.find_element(By.ID, "scrim"), 180, 0).click().perform()
+    p.wait_js(f"{side}.right <= 0", 5, "a tap outside did not close the drawer")
+    overflow = p.js("return document.documentElement.scrollWidth - innerWidth;")
+    check(overflow <= 0, f"the page scrolls sideways by {overflow}px")
+    p.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return "saved " + ", ".join(shots)
+
+
+@test("export_and_import")
+def export_and_import(p):
+    folder = Path(tempfile.mkdtemp(prefix="runnel-downloads-"))
+    try:
+        p.d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+        p.open()
+        p.send("Show me a JSON example")
+        p.wait_reply("done")
+        p.send("And a table")
+        p.wait_reply("done", count=2)
+        original = [(m["role"], m["text"]) for m in p.js(
+            "return window.runnel.chat.messages.map((m) => ({ role: m.role, text: m.text }));")]
+        p.by_testid("export-json").click()
+        p.by_testid("export-md").click()
+        done = lambda d: (len(list(folder.glob("*.json"))) == 1 and len(list(folder.glob("*.md"))) == 1
+                          and not list(folder.glob("*.crdownload")))
+        p.wait(done, 10, f"the downloads did not arrive: {list(folder.iterdir())}")
+        exported = next(folder.glob("*.json"))
+        check(exported.name == "show-me-a-json-example.json", f"file name: {exported.name}")
+        data = json.loads(exported.read_text())
+        check(data["format"] == "runnel.conversation" and data["version"] == 1, f"format: {data.get('format')}")
+        check([(m["role"], m["text"]) for m in data["messages"]] == original, "the JSON does not hold the messages")
+        md = next(folder.glob("*.md")).read_text()
+        check(md.startswith("# Show me a JSON example\n\n## You\n\nShow me a JSON example\n\n## Runnel\n\n"), f"markdown: {md[:120]!r}")
+        check(original[3][1] in md, "the markdown lacks the last reply")
+
+        # A bad file: a clear message, nothing changed.
+        before = sidebar_entries(p)
+        shown = p.js("return window.runnel.chat.id;")
+        bad = folder / "broken.json"
+        bad.write_text('{"format": "runnel.conversation", "version": 1, "messages": [{"id": "a", "role": "robot", "text": "x"}]}')
+        p.by_testid("import-file").send_keys(str(bad))
+        p.wait(lambda d: "Could not import" in p.by_testid("notice").text, 5, "no message for a bad file")
+        notice = p.by_testid("notice").text
+        check("broken.json" in notice and '"role" must be "user" or "assistant"' in notice and "Nothing was changed" in notice,
+              f"the message does not say what is wrong: {notice!r}")
+        check(sidebar_entries(p) == before and p.js("return window.runnel.chat.id;") == shown, "a bad file changed something")
+        notjson = folder / "notes.json"
+        notjson.write_text("hello")
+        p.by_testid("import-file").send_keys(str(notjson))
+        p.wait(lambda d: "notes.json: the file is not JSON" in p.by_testid("notice").text, 5, p.by_testid("notice").text)
+
+        # The exported file comes back as a new conversation, shown, same turns.
+        p.by_testid("import-file").send_keys(str(exported))
+        p.wait(lambda d: len(sidebar_entries(p)) == 2, 5, "the import did not add a conversation")
+        check("Imported" in p.by_testid("notice").text, p.by_testid("notice").text)
+        imported = p.js("return window.runnel.chat.id;")
+        check(imported != shown and re.fullmatch(r"c_[0-9a-f]{32}", imported), f"imported id: {imported}")
+        again = [(m["role"], m["text"]) for m in p.js(
+            "return window.runnel.chat.messages.map((m) => ({ role: m.role, text: m.text }));")]
+        check(again == original, f"the imported conversation differs: {again}")
+        check([m["role"] for m in p.messages()] == ["user", "assistant", "user", "assistant"], f"shown: {p.messages()}")
+        return f"exported {exported.name} ({exported.stat().st_size} bytes) and imported it back"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@test("edit_resend_and_branch_navigation")
+def edit_resend_and_branch_navigation(p):
+    p.open()
+    posted_bodies(p)
+    p.send("first question")
+    p.wait_reply("done", count=1)
+    p.send("second question")
+    p.wait_reply("done", count=2)
+    old_reply = p.last_assistant()["text"]
+    old_raw = p.js("return window.runnel.chat.messages.at(-1).text;")
+    posts = p.js("return window.__posts;")
+    check(posts[0]["history"] == [], f"the first message's history: {posts[0].get('history')}")
+    first_reply = p.js("return window.runnel.chat.messages[1].text;")
+    check(posts[1]["history"] == [{"role": "user", "content": "first question"}, {"role": "assistant", "content": first_reply}],
+          f"the second message's history: {posts[1].get('history')}")
+
+    # Edit the second question: the reply to the edit starts a second branch.
+    user2 = p.d.find_elements(By.CSS_SELECTOR, "#messages > article.user")[1]
+    ActionChains(p.d).move_to_element(user2).perform()
+    user2.find_element(By.CSS_SELECTOR, '[data-action="edit"]').click()
+    box = p.by_testid("edit-input")
+    check(box.get_property("value") == "second question", "the editor does not hold the message")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("second question, edited", Keys.ENTER)
+    p.wait_reply("done", count=2)
+    msgs = p.messages()
+    check([m["text"] for m in msgs if m["role"] == "user"] == ["first question", "second question, edited"], f"{msgs}")
+    posts = p.js("return window.__posts;")
+    check(len(posts) == 3 and posts[2]["message"] == "second question, edited" and posts[2]["history"] == posts[1]["history"],
+          f"the edit was not sent with the branch's history: {posts[2:]}")
+    nav = lambda: p.js("const v = document.querySelectorAll('#messages > article.user')[1].querySelector('[data-testid=versions]');"
+                       "return v && v.textContent;")
+    check(nav() == "‹2/2›", f"the edited message does not show ‹ 2/2 ›: {nav()!r}")
+    new_reply = p.last_assistant()["text"]
+    # The server follows the branch (the history sent replaced its own): the mock counts the turns it got.
+    check("This is message 2 of our conversation" in new_reply, f"the server did not answer from the branch: {new_reply[:160]!r}")
+    p.js("const a = document.querySelectorAll('#messages > article.user')[1];"
+         "document.getElementById('scroller').scrollTop = a.offsetTop - 40;")
+    ActionChains(p.d).move_to_element(p.d.find_elements(By.CSS_SELECTOR, "#messages > article.user")[1]).perform()
+    shots = shoot_schemes(p, "branch")
+
+    # ‹ shows the first branch with its own reply; › comes back.
+    p.d.find_elements(By.CSS_SELECTOR, "#messages > article.user")[1].find_element(By.CSS_SELECTOR, '[data-action="older"]').click()
+    p.wait(lambda d: nav() == "‹1/2›", 5, f"‹ did not switch: {nav()!r}")
+    p.js("window.__painted = false; requestAnimationFrame(() => setTimeout(() => { window.__painted = true; }));")
+    p.wait_js("window.__painted", 5)
+    box = p.js("const r = document.querySelectorAll('#messages > article.user')[1].getBoundingClientRect();"
+               "const s = document.getElementById('scroller').getBoundingClientRect(); return [r.top - s.top, s.bottom - r.bottom];")
+    check(box[0] >= 0 and box[1] >= 0, f"switching versions scrolled the message out of view: {box}")
+    check([m["text"] for m in p.messages()][2:] == ["second question", old_reply], f"the first branch: {p.messages()}")
+    # Sending from the old branch continues it, with its history.
+    p.send("third, on branch one")
+    p.wait_reply("done", count=3)
+    posts = p.js("return window.__posts;")
+    check([h["content"] for h in posts[3]["history"]] == ["first question", first_reply, "second question", old_raw],
+          f"the history of branch one: {posts[3]['history']}")
+    third = p.last_assistant()["text"]
+    check("This is message 3 of our conversation" in third and "second question, edited" not in third,
+          f"the reply on branch one does not follow it: {third[:200]!r}")
+    p.js("window.__marker = 1; location.reload();")
+    p.wait_reloaded()
+    check(nav() == "‹1/2›" and len(p.messages()) == 6, f"the branch on screen after a reload: {nav()!r}, {len(p.messages())}")
+    p.d.find_elements(By.CSS_SELECTOR, "#messages > article.user")[1].find_element(By.CSS_SELECTOR, '[data-action="newer"]').click()
+    p.wait(lambda d: nav() == "‹2/2›", 5, "› did not switch back")
+    check([m["text"] for m in p.messages()][2:] == ["second question, edited", new_reply], f"branch two: {p.messages()}")
+    return "saved " + ", ".join(shots)
+
+
+@test("two_tabs_same_conversation_stay_in_step")
+def two_tabs_same_conversation_stay_in_step(p):
+    p.open()
+    p.send("from the first tab")
+    p.wait_reply("done")
+    first = p.d.current_window_handle
+    address = p.d.current_url
+    p.d.switch_to.new_window("tab")
+    p.d.get(address)
+    p.ready()
+    check(len(p.messages()) == 2, f"the second tab does not show the conversation: {p.messages()}")
+    p.send("from the second tab")
+    p.wait_reply("done", count=2)
+    p.d.switch_to.window(first)
+    p.wait(lambda d: [m["text"] for m in p.messages() if m["role"] == "user"] == ["from the first tab", "from the second tab"], 5,
+           f"the first tab did not pick up the second tab's messages: {p.messages()}")
+    p.send("and the first again")
+    p.wait_reply("done", count=3)
+    stored = p.js("return JSON.parse(localStorage.getItem('runnel.conv.v1.' + window.runnel.chat.id)).nodes.length;")
+    check(stored == 6, f"the stored conversation has {stored} messages, not 6: a tab overwrote the other's")
+
+
+@test("settings_panel_sent_and_kept")
+def settings_panel_sent_and_kept(p):
+    p.open()
+    posted_bodies(p)
+    p.by_testid("open-settings").click()
+    p.wait_js("document.getElementById('settings').open", 5, "the settings panel did not open")
+    check(p.by_testid("local-note").is_displayed(), "no note that local backends ignore temperature and max tokens")
+    check("mock" in p.by_testid("model-input").get_attribute("placeholder"), "the model field does not show the default")
+    p.by_testid("system-input").send_keys("Answer in one sentence.")
+    p.by_testid("temperature-input").send_keys("0.4")
+    p.by_testid("max-tokens-input").send_keys("64")
+    shots = shoot_schemes(p, "settings")
+    ActionChains(p.d).send_keys(Keys.ESCAPE).perform()
+    p.wait_js("!document.getElementById('settings').open", 5, "Escape did not close the panel")
+    p.send("with settings")
+    p.wait_reply("done")
+    body = p.js("return window.__posts[0];")
+    check(body.get("system") == "Answer in one sentence." and body.get("temperature") == 0.4 and body.get("max_tokens") == 64
+          and body.get("backend") == "mock" and "model" not in body, f"the POST body: {body}")
+    p.js("window.__marker = 1; location.reload();")
+    p.wait_reloaded()
+    values = p.js("const f = document.querySelector('#settings form').elements;"
+                  "return [f.system.value, f.temperature.value, f.max_tokens.value, f.backend.value];")
+    check(values == ["Answer in one sentence.", "0.4", "64", "mock"], f"settings after a reload: {values}")
+    # Out of range: left out, so the backend's default applies.
+    p.js("const f = document.querySelector('#settings form'); f.elements.temperature.value = '7';"
+         "f.dispatchEvent(new Event('input'));")
+    posted_bodies(p)
+    p.send("out of range")
+    p.wait_reply("done", count=2)
+    check("temperature" not in p.js("return window.__posts[0];"), "a temperature of 7 was sent")
+    return "saved " + ", ".join(shots)
+
+
+@test("math_typeset_lazily", allow_console=())
+def math_typeset_lazily(p):
+    p.open()
+    p.send("Prices only: $5 and $6.")
+    p.wait_reply("done")
+    katex_loaded = "performance.getEntriesByType('resource').some((e) => e.name.includes('/vendor/katex/'))"
+    check(not p.js(f"return {katex_loaded};"), "KaTeX was fetched for a reply without math")
+    p.choose_backend("echo")  # echo sends the message back: a reply with exactly this math
+    p.js("const t = document.getElementById('input'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+         "Euler: $e^{i\\pi} + 1 = 0$ and\n\n$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$\n\nand $\\href{javascript:alert(1)}{click}$ stays inert.")
+    p.by_testid("send-button").click()
+    p.wait_reply("done", count=2)
+    p.wait_js("document.querySelectorAll('#messages article.assistant:last-child .katex').length === 3", 10,
+              "the math was not typeset")
+    r = p.js("""const a = document.querySelector('#messages article.assistant:last-child');
+        return { display: a.querySelectorAll('.katex-display').length, links: a.querySelectorAll('a').length,
+                 fraction: a.querySelector('.katex-display .mfrac') !== null,
+                 mathml: a.querySelector('.katex math annotation')?.textContent };""")
+    check(r["display"] == 1 and r["fraction"], f"the display formula: {r}")
+    check(r["links"] == 0, "\\href made a link (trust must be false)")
+    check(r["mathml"] == "e^{i\\pi} + 1 = 0", f"the TeX KaTeX rendered: {r['mathml']!r}")
+    p.wait_js("document.fonts.check('16px KaTeX_Main') && document.fonts.status === 'loaded'", 10, "the KaTeX fonts did not load")
+    r["fonts"] = p.js("return performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.woff2'))"
+                      ".map((e) => e.name.split('/').pop());")
+    types = p.d.execute_async_script("""const done = arguments[arguments.length - 1];
+        Promise.all(['/vendor/katex/fonts/KaTeX_Main-Regular.woff2', '/vendor/katex/katex.min.css', '/vendor/katex/katex.min.js']
+          .map((u) => fetch(u).then((r) => r.status + ' ' + r.headers.get('content-type')))).then(done);""")
+    check(types == ["200 font/woff2", "200 text/css; charset=utf-8", "200 text/javascript; charset=utf-8"], f"served as: {types}")
+    check(r["fonts"] and all(f.startswith("KaTeX_") for f in r["fonts"]), f"fonts fetched: {r['fonts']}")
+    p.js("const a = document.querySelector('#messages article.assistant:last-child');"
+         "document.getElementById('scroller').scrollTop = a.offsetTop - 160;")
+    shots = shoot_schemes(p, "math")
+    return f"fonts fetched: {', '.join(sorted(r['fonts']))}; saved " + ", ".join(shots)
+
+
+@test("token_estimate_live")
+def token_estimate_live(p):
+    p.open()
+    count = lambda: p.js("const c = document.getElementById('token-count');"
+                         "return { draft: +c.dataset.draft, used: +c.dataset.used, size: +c.dataset.size, text: c.textContent };")
+    p.wait(lambda d: count()["size"] == 128000, 5, f"the default context size: {count()}")
+    p.input().send_keys("Hello, world! This is a test of 12345 tokens.")
+    p.wait(lambda d: count()["draft"] == 13, 5, f"the draft estimate: {count()}")
+    check(re.fullmatch(r"≈ 13 tokens · context ≈ 13 / 128k \(<1%\)", count()["text"]), f"the line: {count()['text']!r}")
+    p.by_testid("send-button").click()
+    p.wait_reply("done")
+    p.wait(lambda d: count()["draft"] == 0 and count()["used"] > 13, 5, f"the conversation is not counted: {count()}")
+    used = count()["used"]
+    # The model's family sets the context size.
+    p.by_testid("open-settings").click()
+    p.by_testid("model-input").send_keys("claude-3-5-sonnet")
+    p.by_testid("system-input").send_keys("word " * 40)
+    p.wait(lambda d: count()["size"] == 200000 and count()["used"] == used + 40, 5, f"after the settings: {count()}")
+    return count()["text"]
 
 
 # Registered last: it replaces the harness's server process (same handle, root and port;

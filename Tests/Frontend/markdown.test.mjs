@@ -204,6 +204,7 @@ const STREAMED = [
     + '~~~\nunclosed at the end',
   'Intro:\n- a\n- b\nlazy\n\nText\n| h1 | h2 |\n| -- | -- |\n| c | d |\n\n    indented\n\nx\r\n\r\ny\r\n# h\r\n',
   'Para one.\n\n```\n| not | a table |\n```\nPara\n===\n\n- [ ] task\n* other list\n\n10) ten\n11) eleven\n',
+  'Math $a^2+b^2=c^2$ inline, $5 money.\n$$\n\\int_0^1 x\\,dx\n$$\nAfter $$x$$ and\n\n$$ y $$\n\n$$\nunclosed',
 ];
 
 /** Streams `src` in pieces of the sizes `cut` returns; the HTML of every block it rendered. */
@@ -261,4 +262,32 @@ test('streaming: the open tail stays small however long the reply grows', () => 
     if (i < 18000 || i > src.length - 3000) worst = Math.max(worst, i - s.from);
   }
   assert.ok(worst < 3 * para.length, `the open tail reached ${worst} characters`);
+});
+
+test('math: $…$ inline and $$…$$ display become math nodes holding their TeX as text', () => {
+  assert.equal(toHTML('Euler: $e^{i\\pi}+1=0$.'),
+    '<p>Euler: <span class="math" data-tex="e^{i\\pi}+1=0">$e^{i\\pi}+1=0$</span>.</p>');
+  assert.equal(toHTML('$$\n\\int_0^1 x\\,dx = \\frac12\n$$\n\nafter'),
+    '<div class="math math-display" data-tex="\\int_0^1 x\\,dx = \\frac12">$$\\int_0^1 x\\,dx = \\frac12$$</div><p>after</p>');
+  assert.equal(toHTML('$$ a^2 $$'), '<div class="math math-display" data-tex="a^2">$$a^2$$</div>');
+  assert.equal(toHTML('in $$x^2$$ text'), '<p>in <span class="math math-display" data-tex="x^2">$$x^2$$</span> text</p>');
+  assert.equal(dom('a $<img src=x onerror=alert(1)>$ b'),
+    '<p>a <span class="math" data-tex="&#60;img src=x onerror=alert(1)&#62;">$&#60;img src=x onerror=alert(1)&#62;$</span> b</p>',
+    'TeX is text and an attribute value, never markup');
+});
+
+test('math: money, escapes, code spans and spaced dollars stay text', () => {
+  for (const src of ['It costs $5 and $10.', '$5/$6', 'price \\$5 and \\$x\\$', '$ x $', 'a $x $ b']) {
+    assert.doesNotMatch(toHTML(src), /class="math/, src);
+  }
+  assert.equal(toHTML('`$x$`'), '<p><code>$x$</code></p>');
+});
+
+test('math: an unclosed $$ block (still streaming) stays TeX text, not typeset', () => {
+  assert.equal(toHTML('$$\n\\sum_i'), '<div class="math math-display">$$\\sum_i</div>');
+  const s = new BlockStream();
+  const step = s.update('Intro.\n\n$$\n\\sum_i x_i\n');
+  assert.ok(step.open.some((b) => b.type === 'math' && b.open), 'the open block is math, not yet typeset');
+  const end = s.update('Intro.\n\n$$\n\\sum_i x_i\n$$\n', true);
+  assert.deepEqual([...step.done, ...end.done].map((b) => b.type), ['paragraph', 'math']);
 });

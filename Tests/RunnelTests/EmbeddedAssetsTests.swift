@@ -30,6 +30,23 @@ final class EmbeddedAssetsTests: XCTestCase {
         XCTAssertEqual(page.bytes, try Array(Data(contentsOf: package.appending(path: "Templates/index.html"))))
     }
 
+    /// KaTeX (README "The chat UI": math) is served from the binary: its script, its stylesheet
+    /// and every font the stylesheet names, the fonts as `font/woff2`.
+    func testVendoredKaTeXIsEmbeddedWithEveryFontItNames() throws {
+        let store = AssetStore(.embedded(EmbeddedAssets.decoded(), under: "Frontend"))
+        let css = try XCTUnwrap(store.asset(at: "vendor/katex/katex.min.css"))
+        XCTAssertEqual(css.contentType, "text/css; charset=utf-8")
+        XCTAssertEqual(try XCTUnwrap(store.asset(at: "vendor/katex/katex.min.js")).contentType, "text/javascript; charset=utf-8")
+        let text = String(decoding: css.bytes, as: UTF8.self)
+        let fonts = text.split(separator: "url(").dropFirst().map { $0.prefix { $0 != ")" } }
+        XCTAssertEqual(fonts.count, 20, "one WOFF2 per face, no WOFF or TTF fallbacks")
+        for font in fonts {
+            XCTAssertTrue(font.hasSuffix(".woff2"), "\(font)")
+            let asset = try XCTUnwrap(store.asset(at: "vendor/katex/\(font)"), "\(font) is named but not embedded")
+            XCTAssertEqual(asset.contentType, "font/woff2")
+        }
+    }
+
     /// Package-relative path → bytes of each file in `folders`, dotfiles and dot-folders
     /// left out as the plugin leaves them out.
     private func filesOnDisk(in folders: [String]) throws -> [String: [UInt8]] {

@@ -1,10 +1,15 @@
 import Foundation
 import XCTest
 
-/// The UI's budget (issue [ui]): HTML + JS + CSS ≤ 72 KB (about 26 KB gzip'd, as served), and
+/// The UI's budget (issue [ui]): HTML + JS + CSS ≤ 108 KB (about 36 KB gzip'd, as served), and
 /// no request leaves the origin. It was 60 KB before markdown rendered while streaming (~5 KB:
 /// `BlockStream` and the open-block preview) and code was highlighted (`highlight.js`, ~9 KB for
-/// eleven language families, where a vendored highlight.js with those languages is over 100 KB).
+/// eleven language families, where a vendored highlight.js with those languages is over 100 KB);
+/// 72 KB before conversations (~35 KB: the sidebar, branches with edit and resend, settings,
+/// export and import, the token estimate, `$…$` math parsing and the lazy KaTeX loader).
+///
+/// Only the top folder's files count: `inspector/` (dev mode only) and `vendor/` (KaTeX, fetched
+/// the first time a reply holds math) load on demand, not with the chat.
 final class UIBudgetTests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -16,10 +21,12 @@ final class UIBudgetTests: XCTestCase {
             + names.filter { $0.hasSuffix(".js") || $0.hasSuffix(".css") }.map { frontend.appendingPathComponent($0) }
     }
 
-    func testWholeUIWithinSeventyTwoKilobytes() throws {
-        let total = try uiFiles().reduce(0) { $0 + (try Data(contentsOf: $1)).count }
+    func testWholeUIWithinBudget() throws {
+        let files = try uiFiles()
+        XCTAssertFalse(files.contains { $0.path.contains("/vendor/") || $0.path.contains("/inspector/") })
+        let total = try files.reduce(0) { $0 + (try Data(contentsOf: $1)).count }
         print("UI size: \(total) bytes")
-        XCTAssertLessThanOrEqual(total, 72 * 1024)
+        XCTAssertLessThanOrEqual(total, 108 * 1024)
     }
 
     func testNoExternalReferences() throws {
