@@ -559,7 +559,7 @@ def code_highlighting_and_wrap(p):
 def html_is_text_not_markup(p):
     p.open()
     # The mock's /html payload is `<img src=x onerror=alert(1)>`, `<script>alert(1)</script>`,
-    # a javascript: link and <b> (see MockReplies.html). It sets no global of its own, so
+    # a javascript: link and <b> (see the built-in scenario `html`, CommandScenarios.swift). It sets no global of its own, so
     # the detectable global is our recorder behind alert/confirm/prompt.
     p.js("""window.__alerts = [];
             for (const f of ['alert', 'confirm', 'prompt']) window[f] = (...a) => { window.__alerts.push([f, ...a]); };""")

@@ -13,7 +13,7 @@ final class AnthropicBackendTests: XCTestCase {
         #"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5-20250929","stop_reason":null,"usage":{"input_tokens":25,"cache_read_input_tokens":5,"output_tokens":1}}}"#)
 
     func text(_ text: String) -> (type: String?, data: String) {
-        ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":\#(MockReplies.jsonString(text))}}"#)
+        ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":\#(MockText.jsonString(text))}}"#)
     }
 
     func testRequestAndDecodedStream() async throws {

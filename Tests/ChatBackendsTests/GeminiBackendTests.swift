@@ -10,7 +10,7 @@ final class GeminiBackendTests: XCTestCase {
     }
 
     func response(_ texts: [String], finish: String? = nil, usage: (Int, Int)? = (9, 3)) -> String {
-        let parts = texts.map { #"{"text":\#(MockReplies.jsonString($0))}"# }.joined(separator: ",")
+        let parts = texts.map { #"{"text":\#(MockText.jsonString($0))}"# }.joined(separator: ",")
         let reason = finish.map { #","finishReason":"\#($0)""# } ?? ""
         let metadata = usage.map { #","usageMetadata":{"promptTokenCount":\#($0.0),"candidatesTokenCount":\#($0.1),"totalTokenCount":\#($0.0 + $0.1)}"# } ?? ""
         return #"{"candidates":[{"content":{"parts":[\#(parts)],"role":"model"},"index":0\#(reason)}]\#(metadata),"modelVersion":"gemini-2.5-flash-001","responseId":"r1"}"#

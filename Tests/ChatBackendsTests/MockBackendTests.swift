@@ -72,7 +72,7 @@ final class MockBackendTests: XCTestCase {
 
     func testErrorMidFailsAfterSomeChunks() async {
         let result = await collect(instant.stream(request("/error-mid please")))
-        XCTAssertEqual(result.deltas.count, MockBackend.tokensBeforeMidStreamError)
+        XCTAssertEqual(result.deltas.count, ConversationScenarios.piecesBeforeMidStreamError)
         XCTAssertEqual(result.backendError?.code, .upstreamUnavailable)
     }
 
@@ -197,7 +197,11 @@ final class MockBackendTests: XCTestCase {
         let again = await reply("a list and a table, with python code")
         XCTAssertEqual(text, again)
         XCTAssertTrue(text.contains("This is message 1 of our conversation"))
-        XCTAssertEqual(MockTopic.detect(in: "I will go now").language, nil, "\"go\" alone is not the language")
-        XCTAssertEqual(MockTopic.detect(in: "listen to the chunks").topics, [], "whole words only")
+        let goNow = await reply("I will go now, show me code")
+        XCTAssertTrue(goNow.contains("```swift\n"), "\"go\" alone is not the language")
+        let listen = await reply("listen to the chunks")
+        XCTAssertFalse(listen.hasPrefix("## Here is"), "whole words only")
+        let rustInGo = await reply("rust code in go")
+        XCTAssertTrue(rustInGo.contains("```rust\n") && !rustInGo.contains("```go"), "one code block, in the first language named")
     }
 }

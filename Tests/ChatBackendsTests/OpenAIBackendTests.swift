@@ -10,7 +10,7 @@ final class OpenAIBackendTests: XCTestCase {
     }
 
     func chunk(_ content: String?, finish: String? = nil) -> String {
-        let delta = content.map { #"{"content":\#(MockReplies.jsonString($0))}"# } ?? "{}"
+        let delta = content.map { #"{"content":\#(MockText.jsonString($0))}"# } ?? "{}"
         let reason = finish.map { "\"\($0)\"" } ?? "null"
         return #"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":\#(delta),"finish_reason":\#(reason)}],"usage":null}"#
     }

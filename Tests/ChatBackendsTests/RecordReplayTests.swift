@@ -13,7 +13,7 @@ final class RecordReplayTests: XCTestCase {
     }
 
     private func openAIChunk(_ content: String) -> String {
-        #"{"id":"c1","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":\#(MockReplies.jsonString(content))},"finish_reason":null}]}"#
+        #"{"id":"c1","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":\#(MockText.jsonString(content))},"finish_reason":null}]}"#
     }
 
     /// A reply paced by the fake upstream: a chunk every `gapMs`.

@@ -1,7 +1,7 @@
-/// A local stand-in for a model: scripted, deterministic replies paced like a real
-/// stream, with fault injection by message prefix (see `MockCommand`, or send `/help`).
-/// A message a scenario matches (README "Mock scenarios": a `--mocks` file, or a
-/// built-in one) gets that scenario's reply instead.
+/// A local stand-in for a model: deterministic replies paced like a real stream, with
+/// fault injection on demand. Every reply is a scenario (README "Mock scenarios"): a
+/// `--mocks` file's, else a built-in one (``BuiltInScenarios``; send `/help`), which answer
+/// any message; only `/slow` and `/long N` are code (``MockCommand`` says why).
 ///
 /// The default backend, so a first run shows what a reply looks like (markdown, code,
 /// a JSON block, model-like pacing) without an API key.
@@ -19,11 +19,8 @@ public struct MockBackend: ChatBackend {
     public let ttftMs: Int
     /// Delay between tokens.
     public let tokenDelayMs: Int
-    /// The scenarios tried before the scripted replies.
+    /// The scenarios that answer: the user's, then the built-in ones.
     public let scenarios: MockScenarioLibrary
-
-    /// How many tokens `/error-mid` sends before failing.
-    static let tokensBeforeMidStreamError = 12
 
     /// Creates a mock backend with the given pacing (negative values count as 0).
     public init(ttftMs: Int = 300, tokenDelayMs: Int = 25, scenarios: MockScenarioLibrary = MockScenarioLibrary()) {
@@ -34,89 +31,31 @@ public struct MockBackend: ChatBackend {
 
     /// A scenario's `status` fault, which refuses the request before any stream.
     public func refusal(_ request: ChatRequest) -> ChatBackendError? {
-        scenarios.match(request.lastUserText)?.refusal
-    }
-
-    /// Streams the matching scenario, or else the scripted reply to the request's newest
-    /// user message.
-    public func stream(_ request: ChatRequest) -> ChatEvents {
-        if let scenario = scenarios.match(request.lastUserText) {
-            let script = scenario.script(model: model, inputTokens: Self.estimatedTokens(request),
-                                         pacing: (firstTokenMs: ttftMs, tokenDelayMs: tokenDelayMs), maxTokens: request.maxTokens)
-            return ScriptedStream.play(count: script.count, script.step)
-        }
         let command = MockCommand(parsing: request.lastUserText)
-        let factor = command.slow ? MockCommand.slowFactor : 1
-        let pacing = (first: ttftMs * factor, next: tokenDelayMs * factor)
-        let model = self.model
-        let inputTokens = Self.estimatedTokens(request)
+        guard command.kind == .scenario else { return nil }
+        return scenarios.match(command.text)?.refusal
+    }
 
-        let text: String
-        var failAfter: Int?
-        var thinks = false
+    /// Streams the scenario answering the request's newest user message (the built-in
+    /// ones answer anything), or the reply of `/long N`; `/slow` stretches either.
+    public func stream(_ request: ChatRequest) -> ChatEvents {
+        let command = MockCommand(parsing: request.lastUserText)
+        let scenario: MockScenario
         switch command.kind {
-        case .error:
-            return ScriptedStream.play([.fail(ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure (/error)"))])
-        case .hang:
-            return ScriptedStream.play([.hang])  // the first token never comes
-        case .errorMidStream:
-            text = Self.conversationalReply(command.text, request)
-            failAfter = Self.tokensBeforeMidStreamError
-        case .reply:
-            text = Self.conversationalReply(command.text, request)
-            thinks = MockReplies.thinksFirst(about: command.text)
-        case .think:
-            text = Self.conversationalReply(command.text, request)
-            thinks = true
-        case .long(let words): text = MockReplies.long(words: words)
-        case .json: text = MockReplies.json(about: command.text, turn: Self.turn(of: request))
-        case .html: text = MockReplies.html
-        case .help: text = MockReplies.help + scenarioHelp
-        }
-
-        var steps: [ScriptedStream.Step] = [.event(.model(model))]
-        // The reasoning phase: its pieces come first, paced like the reply's.
-        let reasoning = thinks ? MockReplies.reasoning(about: command.text, turn: Self.turn(of: request)) : ""
-        let thoughts = MockTokenizer.pieces(of: reasoning)
-        for (index, piece) in thoughts.enumerated() {
-            steps.append(.event(.reasoning(piece), afterMs: index == 0 ? pacing.first : pacing.next))
-        }
-        var pieces = MockTokenizer.pieces(of: text)
-        var finish = ChatFinishReason.stop
-        if let limit = request.maxTokens, pieces.count > limit {
-            pieces = Array(pieces.prefix(max(limit, 0)))
-            finish = .length
-        }
-        for (index, piece) in pieces.enumerated() {
-            let pause = index == 0 && thoughts.isEmpty ? pacing.first : pacing.next
-            if index == failAfter {
-                steps.append(.fail(ChatBackendError(.upstreamUnavailable, "mock: injected upstream failure mid-stream (/error-mid)"), afterMs: pause))
-                return ScriptedStream.play(steps)
+        case .long(let words):
+            scenario = MockScenario(name: "long", source: "built-in", triggers: [], reply: MockText.prose(words: words))
+        case .scenario:
+            let previous = request.messages.dropLast().last(where: { $0.role == .user })?.content
+            guard let found = scenarios.answer(command.text, turn: Self.turn(of: request), previous: previous) else {
+                // Only a library without the built-ins (tests) can leave a message unanswered.
+                return ScriptedStream.play([.fail(ChatBackendError(.upstreamUnavailable, "mock: no scenario answers this message"))])
             }
-            steps.append(.event(.delta(piece), afterMs: pause))
+            scenario = found
         }
-        // As OpenAI counts them: the reasoning tokens are part of the output.
-        steps.append(.event(.finish(finish)))
-        steps.append(.event(.usage(ChatUsage(inputTokens: inputTokens, outputTokens: pieces.count + thoughts.count,
-                                             reasoningTokens: thinks ? thoughts.count : nil))))
-        return ScriptedStream.play(steps)
-    }
-
-    /// The scenarios' part of `/help`: the built-in ones, then the folder's.
-    private var scenarioHelp: String {
-        var text = "\n\nScenarios shipped in the binary (README \"Mock scenarios\"):\n\n"
-        text += BuiltInScenarios.summaries.map { "- `\($0.command)` — \($0.what)" }.joined(separator: "\n")
-        let user = scenarios.userScenarios
-        if !user.isEmpty {
-            text += "\n\nScenarios from `--mocks` (they come first): "
-            text += user.map { "**\($0.name)**" }.joined(separator: ", ")
-        }
-        return text
-    }
-
-    private static func conversationalReply(_ text: String, _ request: ChatRequest) -> String {
-        let previous = request.messages.dropLast().last(where: { $0.role == .user })?.content
-        return MockReplies.reply(to: text, turn: turn(of: request), previous: previous)
+        let script = scenario.script(model: model, inputTokens: Self.estimatedTokens(request),
+                                     pacing: (firstTokenMs: ttftMs, tokenDelayMs: tokenDelayMs), maxTokens: request.maxTokens,
+                                     slowdown: command.slow ? MockCommand.slowFactor : 1)
+        return ScriptedStream.play(count: script.count, script.step)
     }
 
     /// Which user message of the conversation this is, counting from 1.

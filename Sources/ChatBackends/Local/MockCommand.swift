@@ -1,28 +1,20 @@
-/// The fault-injection and shaping commands the mock backend understands at the start
-/// of a message, so UIs and servers can be tested against failures on demand.
+/// The two commands of the mock that are code rather than scenarios (README "Mock
+/// scenarios"), read at the start of a message before any scenario is matched:
 ///
-/// `/slow` is a modifier and may precede another command (`/slow /long 50`); the rest
-/// pick what the reply is. Anything else, including unknown `/words`, is a normal message.
+/// - `/slow` is a modifier: it stretches the pacing of whatever answers the rest of the
+///   message (`/slow /long 50`, `/slow /json`, a user's scenario), which no single
+///   scenario can express.
+/// - `/long N` is a reply *generated* to a length the message names: a scenario's text is
+///   fixed, and a placeholder that writes N words of prose would be a generator hidden in
+///   the template language, not a value from the request.
+///
+/// Everything else, unknown `/words` included, is matched against the scenarios.
 struct MockCommand: Equatable {
     enum Kind: Equatable {
-        /// A scripted reply about `text`.
-        case reply
-        /// Fail before any chunk with `upstream_unavailable`.
-        case error
-        /// Send a few chunks, then fail with `upstream_unavailable`.
-        case errorMidStream
+        /// No command: the scenarios answer `text`.
+        case scenario
         /// Exactly this many words of prose.
         case long(words: Int)
-        /// A reply that is mostly one JSON block.
-        case json
-        /// Never send the first token; wait until cancelled.
-        case hang
-        /// A reply quoting HTML and script text, for testing that UIs escape it.
-        case html
-        /// Reason first (`.reasoning` events), then a scripted reply about `text`.
-        case think
-        /// The list of commands.
-        case help
     }
 
     /// Used by `/long` without a count.
@@ -35,7 +27,7 @@ struct MockCommand: Equatable {
     var kind: Kind
     /// Whether `/slow` was given.
     var slow: Bool
-    /// The message with the commands removed (what the reply talks about).
+    /// The message with the commands removed (what the scenarios are matched against).
     var text: String
 
     /// Parses the leading commands of `message`.
@@ -45,33 +37,25 @@ struct MockCommand: Equatable {
         while true {
             let word = rest.prefix(while: { !$0.isWhitespace })
             var after = rest.dropFirst(word.count).drop(while: \.isWhitespace)
-            let kind: Kind
             switch word.lowercased() {
             case "/slow":
                 slow = true
                 rest = after
-                continue
-            case "/error": kind = .error
-            case "/error-mid": kind = .errorMidStream
-            case "/json": kind = .json
-            case "/hang": kind = .hang
-            case "/html": kind = .html
-            case "/help": kind = .help
-            case "/think": kind = .think
             case "/long":
                 let count = after.prefix(while: { !$0.isWhitespace })
+                let kind: Kind
                 if let words = Int(count), words >= 0 {
                     kind = .long(words: min(words, Self.maxLongWords))
                     after = after.dropFirst(count.count).drop(while: \.isWhitespace)
                 } else {
                     kind = .long(words: Self.defaultLongWords)
                 }
+                self.init(kind: kind, slow: slow, text: String(after))
+                return
             default:
-                self.init(kind: .reply, slow: slow, text: String(rest))
+                self.init(kind: .scenario, slow: slow, text: String(rest))
                 return
             }
-            self.init(kind: kind, slow: slow, text: String(after))
-            return
         }
     }
 

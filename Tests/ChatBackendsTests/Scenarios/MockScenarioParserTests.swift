@@ -111,7 +111,7 @@ final class MockScenarioParserTests: XCTestCase {
         assertError("trigger: exact a\nfault: drop after 3\nfault: hang after 5\n--- reply\nx", line: 3, mentions: ["only one of"])
         assertError("trigger: exact a\nfault: status 429\nfault: malformed\n", line: 3, mentions: ["cannot be combined"])
         assertError("trigger: exact a\n--- replies\nx", line: 2, mentions: ["unknown section '--- replies'", "'--- reply'"])
-        assertError("trigger: exact a\n--- reply\nx\n--- reply\ny", line: 4, mentions: ["second '--- reply'", "line 2"])
+        assertError("trigger: exact a\n--- reasoning\nx\n--- reasoning\ny\n--- reply\nz", line: 4, mentions: ["second '--- reasoning'", "line 2"])
         assertError("trigger: exact a\n--- reply\nx\n--- json\n{\"a\": }", line: 4, mentions: ["not valid JSON"])
         assertError("ttft_ms: 5\n--- reply\nx", line: 1, mentions: ["no 'trigger:' line"])
         assertError("trigger: exact a\nttft_ms: 5\n", line: 3, mentions: ["no '--- reply' section"])

@@ -131,7 +131,7 @@ final class MockScenarioTests: XCTestCase {
         XCTAssertNil(mock.refusal(request("hi")))
 
         let scripted = await collect(mock.stream(request("hi again")))
-        XCTAssertTrue(scripted.text.contains("hi again"), "no scenario: the scripted reply about the message")
+        XCTAssertTrue(scripted.text.contains("hi again"), "no file's scenario: the built-in conversation about the message")
     }
 
     func testAStatusFaultRefusesAndFailsTheStreamAlike() async throws {
@@ -147,20 +147,20 @@ final class MockScenarioTests: XCTestCase {
 
     func testEveryBuiltInParsesAndTheStressCasesAreWhatTheySay() async throws {
         XCTAssertEqual(BuiltInScenarios.all.count, BuiltInScenarios.files.count, "a built-in failed to parse")
-        XCTAssertEqual(BuiltInScenarios.summaries.count, BuiltInScenarios.files.count)
+        XCTAssertEqual(StressScenarios.summaries.count, StressScenarios.files.count)
         for file in BuiltInScenarios.files {
             XCTAssertNoThrow(try MockScenarioParser.parse(file.text, name: file.name, source: file.name))
         }
         let library = MockScenarioLibrary()
-        for summary in BuiltInScenarios.summaries {
+        for summary in StressScenarios.summaries {
             XCTAssertNotNil(library.match(summary.command), "\(summary.command) answers")
         }
-        XCTAssertNil(library.match("/fencepost"), "a built-in's command is a whole word")
+        XCTAssertEqual(library.match("/fencepost")?.name, "conversation", "a built-in's command is a whole word")
 
         let long = try XCTUnwrap(library.match("/20k"))
         XCTAssertEqual(MockTokenizer.pieces(of: long.reply).count, 20_000)
         let think = try XCTUnwrap(library.match("/long-think"))
-        XCTAssertEqual(MockTokenizer.pieces(of: think.reasoning).count, BuiltInScenarios.longReasoningPieces)
+        XCTAssertEqual(MockTokenizer.pieces(of: think.reasoning).count, StressScenarios.longReasoningPieces)
         let fence = try XCTUnwrap(library.match("/fence")).reply
         XCTAssertEqual(fence.components(separatedBy: "```").count - 1, 1, "one fence, never closed")
         let table = try XCTUnwrap(library.match("/wide-table")).reply
@@ -174,7 +174,7 @@ final class MockScenarioTests: XCTestCase {
         XCTAssertEqual(library.match("/500")?.refusalStatus, 500)
 
         let help = await collect(MockBackend(ttftMs: 0, tokenDelayMs: 0).stream(request("/help"))).text
-        for summary in BuiltInScenarios.summaries { XCTAssertTrue(help.contains("`\(summary.command)`"), summary.command) }
+        for summary in StressScenarios.summaries { XCTAssertTrue(help.contains("`\(summary.command)`"), summary.command) }
     }
 
     func testAFolderServesItsGoodFilesAndReportsTheBadOnes() throws {

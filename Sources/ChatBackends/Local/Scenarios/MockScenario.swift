@@ -5,8 +5,10 @@ import Foundation
 /// "Mock scenarios"). Written by a person as a file (``MockScenarioParser``), or shipped
 /// in the binary (``BuiltInScenarios``).
 ///
-/// The reply is fixed, so it is cut into pieces and planned once, when the scenario is
-/// made; a stream only walks the plan (``MockScenario/script(model:inputTokens:pacing:maxTokens:)``).
+/// A fixed reply is cut into pieces and planned once, when the scenario is made; a stream
+/// only walks the plan (``MockScenario/script(model:inputTokens:pacing:maxTokens:slowdown:)``).
+/// A reply with placeholders or alternatives (``MockTemplate``) is made per request by
+/// ``MockScenario/answering(_:)``, which costs one cut of its text, as any generated reply does.
 public struct MockScenario: Sendable {
     /// What a message must be, start with or match for this scenario to answer it. The
     /// message is compared with its surrounding whitespace removed.
@@ -57,6 +59,14 @@ public struct MockScenario: Sendable {
         /// A frame that is not a valid event after `after` pieces; the reply goes on.
         case malformed(after: Int)
 
+        /// Whether the reply stops where this fault strikes.
+        var endsTheReply: Bool {
+            switch self {
+            case .error, .hang, .drop: true
+            case .status, .malformed: false
+            }
+        }
+
         var after: Int? {
             switch self {
             case .status: nil
@@ -72,28 +82,59 @@ public struct MockScenario: Sendable {
     /// Any one of them matching is enough.
     public let triggers: [Trigger]
     public let reasoning: String
-    /// The reply, with the `--- json` section appended as a fenced block when there is one.
-    public let reply: String
+    /// The replies (one per `--- reply` section; a message picks one by a stable hash of its
+    /// text), each with the `--- json` section appended as a fenced block when there is one.
+    public let replies: [String]
+    /// The first reply.
+    public var reply: String { replies[0] }
+    /// A part's title (`part:`): every part matching a message answers it together.
+    public let part: String?
     public let timing: Timing
     public let faults: [Fault]
-    /// The reasoning's pieces, then the reply's.
+    /// Whether the text has placeholders or alternatives, so is made per request.
+    let isTemplate: Bool
+    /// The reasoning's pieces, then the reply's (none for a template).
     let pieces: [ChatEvent]
     let reasoningPieces: Int
     private let plan: [Planned]
 
     public init(name: String, source: String, triggers: [Trigger], reasoning: String = "", reply: String,
                 timing: Timing = Timing(), faults: [Fault] = []) {
+        self.init(name: name, source: source, triggers: triggers, reasoning: reasoning, replies: [reply],
+                  timing: timing, faults: faults)
+    }
+
+    /// `replies` must not be empty; `expanded`: the text is a template's, already filled in.
+    init(name: String, source: String, triggers: [Trigger], reasoning: String = "", replies: [String], part: String? = nil,
+         timing: Timing = Timing(), faults: [Fault] = [], expanded: Bool = false) {
         self.name = name
         self.source = source
         self.triggers = triggers
         self.reasoning = reasoning
-        self.reply = reply
+        self.replies = replies.isEmpty ? [""] : replies
+        self.part = part
         self.timing = timing
         self.faults = faults
+        isTemplate = !expanded && (replies.count > 1 || MockTemplate.isTemplate(reasoning) || replies.contains(where: MockTemplate.isTemplate))
+        if isTemplate {
+            pieces = []
+            reasoningPieces = 0
+            plan = []
+            return
+        }
         let thoughts = MockTokenizer.pieces(of: reasoning).map(ChatEvent.reasoning)
-        pieces = thoughts + MockTokenizer.pieces(of: reply).map(ChatEvent.delta)
+        pieces = thoughts + MockTokenizer.pieces(of: self.replies[0]).map(ChatEvent.delta)
         reasoningPieces = thoughts.count
         plan = Self.plan(pieces: pieces.count, faults: faults, name: name)
+    }
+
+    /// The scenario as it answers one request: itself when its text is fixed, else its
+    /// reply picked by a stable hash of the message and its placeholders filled in.
+    func answering(_ values: MockTemplate.Values) -> MockScenario {
+        guard isTemplate else { return self }
+        let reply = replies[Int(MockText.stableHash(values.message) % UInt64(replies.count))]
+        return MockScenario(name: name, source: source, triggers: triggers, reasoning: MockTemplate.expand(reasoning, values),
+                            replies: [MockTemplate.expand(reply, values)], part: part, timing: timing, faults: faults, expanded: true)
     }
 
     /// The HTTP status this scenario answers instead of a stream, if it has a `status` fault.
@@ -148,10 +189,13 @@ public struct MockScenario: Sendable {
         if let status = faults.lazy.compactMap({ if case .status(let status) = $0 { status } else { nil } }).first {
             return [.fail(refusal(status: status, name: name), atPiece: 0)]
         }
-        var plan: [Planned] = [.model]
         // Faults in the order they strike; a fault past the last piece strikes at the end.
         let timed = faults.compactMap { fault in fault.after.map { (at: min($0, count), fault: fault) } }
             .sorted { $0.at < $1.at }
+        // A reply that ends before its first piece (`error`, `hang`, `drop` after 0) says
+        // nothing at all, not even its model, as an upstream failing at once does.
+        let endsAtOnce = timed.contains { $0.at == 0 && $0.fault.endsTheReply }
+        var plan: [Planned] = endsAtOnce ? [] : [.model]
         var next = timed[...]
         var index = 0
         while index <= count {
@@ -166,7 +210,7 @@ public struct MockScenario: Sendable {
                     plan.append(.hang(atPiece: index))
                     return plan
                 case .error(_, let code):
-                    plan.append(.fail(ChatBackendError(code, "mock: scenario '\(name)' fails after \(index) pieces (fault: error)"), atPiece: index))
+                    plan.append(.fail(ChatBackendError(code, "mock: injected upstream failure (scenario '\(name)', fault: error after \(index))"), atPiece: index))
                     return plan
                 case .status: break
                 }
@@ -181,8 +225,14 @@ public struct MockScenario: Sendable {
     /// `step` (for `ScriptedStream.play(count:_:)`). With `maxTokens` (a request's
     /// `max_tokens`) fewer than the reply's pieces, the reply is cut there and finishes
     /// with `length`, as the mock's own replies do; a fault planned before the cut still strikes.
-    func script(model: String, inputTokens: Int, pacing: (firstTokenMs: Int, tokenDelayMs: Int), maxTokens: Int? = nil)
-        -> (count: Int, step: @Sendable (Int) -> ScriptedStream.Step) {
+    /// `slowdown` multiplies every pause (`/slow`). A template plays as its text is, unfilled:
+    /// call it on ``answering(_:)``'s scenario.
+    func script(model: String, inputTokens: Int, pacing: (firstTokenMs: Int, tokenDelayMs: Int), maxTokens: Int? = nil,
+                slowdown: Int = 1) -> (count: Int, step: @Sendable (Int) -> ScriptedStream.Step) {
+        if isTemplate {
+            return answering(MockTemplate.Values(message: "", rest: "")).script(model: model, inputTokens: inputTokens, pacing: pacing,
+                                                                                maxTokens: maxTokens, slowdown: slowdown)
+        }
         let scenario = self
         var cut: (step: Int, pieces: Int)?
         if let maxTokens, reasoningPieces + max(maxTokens, 0) < pieces.count {
@@ -191,11 +241,11 @@ public struct MockScenario: Sendable {
             if let step = plan.firstIndex(where: { ($0.piece ?? -1) >= pieces }) { cut = (step, pieces) }
         }
         guard let cut else {
-            return (plan.count, { index in scenario.step(scenario.plan[index], model: model, inputTokens: inputTokens, pacing: pacing) })
+            return (plan.count, { index in scenario.step(scenario.plan[index], model: model, inputTokens: inputTokens, pacing: pacing, slowdown: slowdown) })
         }
         return (cut.step + 2, { index in
             switch index - cut.step {
-            case ..<0: scenario.step(scenario.plan[index], model: model, inputTokens: inputTokens, pacing: pacing)
+            case ..<0: scenario.step(scenario.plan[index], model: model, inputTokens: inputTokens, pacing: pacing, slowdown: slowdown)
             case 0: .event(.finish(.length))
             default: .event(.usage(scenario.usage(inputTokens: inputTokens, sent: cut.pieces)))
             }
@@ -208,13 +258,14 @@ public struct MockScenario: Sendable {
         return ChatUsage(inputTokens: inputTokens, outputTokens: sent, reasoningTokens: thoughts > 0 ? thoughts : nil)
     }
 
-    private func step(_ planned: Planned, model: String, inputTokens: Int, pacing: (firstTokenMs: Int, tokenDelayMs: Int)) -> ScriptedStream.Step {
+    private func step(_ planned: Planned, model: String, inputTokens: Int, pacing: (firstTokenMs: Int, tokenDelayMs: Int),
+                      slowdown: Int) -> ScriptedStream.Step {
         switch planned {
         case .model: return .event(.model(model))
-        case .piece(let index): return .event(pieces[index], afterMs: pause(before: index, pacing))
+        case .piece(let index): return .event(pieces[index], afterMs: pause(before: index, pacing) * slowdown)
         case .wire(.malformedFrame, _): return .event(.wireFault(.malformedFrame))
-        case .wire(let fault, let index): return .event(.wireFault(fault), afterMs: pause(before: index, pacing))
-        case .fail(let error, let index): return .fail(error, afterMs: refusalStatus == nil ? pause(before: index, pacing) : 0)
+        case .wire(let fault, let index): return .event(.wireFault(fault), afterMs: pause(before: index, pacing) * slowdown)
+        case .fail(let error, let index): return .fail(error, afterMs: refusalStatus == nil ? pause(before: index, pacing) * slowdown : 0)
         case .hang: return .hang
         case .finish: return .event(.finish(.stop))
         case .usage: return .event(.usage(usage(inputTokens: inputTokens, sent: pieces.count)))
@@ -251,7 +302,15 @@ public struct MockPattern: @unchecked Sendable {
         expression = try NSRegularExpression(pattern: source)
     }
 
-    func matches(_ text: String) -> Bool {
-        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    /// Where the pattern first matches `text`: its groups, and the text after the match
+    /// (whitespace dropped) when the match starts the text, else all of `text`.
+    func firstMatch(_ text: String) -> (rest: String, captures: [String])? {
+        guard let found = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+              let whole = Range(found.range, in: text) else { return nil }
+        let captures = (1..<max(found.numberOfRanges, 1)).map { group in
+            Range(found.range(at: group), in: text).map { String(text[$0]) } ?? ""
+        }
+        let rest = whole.lowerBound == text.startIndex ? String(text[whole.upperBound...].drop(while: \.isWhitespace)) : text
+        return (rest, captures)
     }
 }

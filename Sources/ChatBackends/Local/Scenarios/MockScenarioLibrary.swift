@@ -33,7 +33,25 @@ public final class MockScenarioLibrary: Sendable {
     /// The scenario answering `message`: the user's before the built-in ones.
     public func match(_ message: String) -> MockScenario? {
         let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
-        return user.withLock { $0.match(text) } ?? builtIn().match(text)
+        return (user.withLock { $0.match(text) } ?? builtIn().match(text))?.scenario
+    }
+
+    /// The scenario answering `message` as it plays: its placeholders filled in from the
+    /// conversation (`turn`, the `previous` user message), and when it is a part, joined
+    /// with every other part the message asks for (``MockScenario/joining(_:values:)``):
+    /// the user's first, then the built-in ones of the titles the user's leave open.
+    func answer(_ message: String, turn: Int, previous: String?) -> MockScenario? {
+        let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let user = self.user.withLock { $0 }
+        let builtIn = builtIn()
+        guard let winner = user.match(text) ?? builtIn.match(text) else { return nil }
+        let values = MockTemplate.Values(message: text, rest: text, turn: turn, previous: previous, scenarios: user.all.map(\.name))
+        guard winner.scenario.part != nil else {
+            return winner.scenario.answering(values.matched(winner))
+        }
+        let mine = user.parts(matching: text)
+        let parts = mine + builtIn.parts(matching: text, except: Set(mine.map { $0.scenario.part! }))
+        return MockScenario.joining(parts, values: values)
     }
 
     /// The user's scenarios, in file order.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Reads a scenario file (README "Mock scenarios"): a header of `key: value` lines, then
-/// the sections `--- reasoning`, `--- reply` and `--- json`, each running to the next.
+/// the sections `--- reasoning`, `--- reply` (which may repeat: alternatives) and `--- json`,
+/// each running to the next.
 ///
 /// A line-based format rather than JSON: a reply is markdown over many lines, which JSON
 /// would force into one escaped string, and each header line stands alone, so every
@@ -20,7 +21,7 @@ public enum MockScenarioParser {
     /// The fastest pace a scenario may ask for; 0 (no pause) is allowed too.
     public static let maxTokensPerSecond = 1_000_000.0
     /// The keys of the header.
-    static let keys = ["trigger", "ttft_ms", "tokens_per_second", "burst", "stall", "fault"]
+    static let keys = ["trigger", "part", "ttft_ms", "tokens_per_second", "burst", "stall", "fault"]
     /// The sections of the body.
     static let sections = ["reasoning", "reply", "json"]
 
@@ -30,8 +31,15 @@ public enum MockScenarioParser {
         var triggers: [MockScenario.Trigger] = []
         var timing = MockScenario.Timing()
         var faults: [(fault: MockScenario.Fault, line: Int)] = []
+        var part: String?
         var bodies: [String: (line: Int, lines: [Substring])] = [:]
+        /// The `--- reply` sections after the first: alternatives.
+        var moreReplies: [[Substring]] = []
         var section: String?
+
+        func append(_ line: Substring) {
+            if section == "reply", !moreReplies.isEmpty { moreReplies[moreReplies.count - 1].append(line) } else { bodies[section!]!.lines.append(line) }
+        }
 
         // "\r\n" is one Character in Swift, so it is a separator of its own.
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
@@ -40,16 +48,21 @@ public enum MockScenarioParser {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if let name = sectionName(trimmed) {
                 guard sections.contains(name) else {
-                    if section != nil { bodies[section!]!.lines.append(line); continue }  // text that looks like a marker
+                    if section != nil { append(line); continue }  // text that looks like a marker
                     throw failure(number, "unknown section '--- \(name)'; the sections are \(sections.map { "'--- \($0)'" }.joined(separator: ", "))")
                 }
-                if let earlier = bodies[name] { throw failure(number, "a second '--- \(name)' section (the first is on line \(earlier.line))") }
-                bodies[name] = (number, [])
+                if name == "reply", bodies[name] != nil {
+                    moreReplies.append([])
+                } else if let earlier = bodies[name] {
+                    throw failure(number, "a second '--- \(name)' section (the first is on line \(earlier.line))")
+                } else {
+                    bodies[name] = (number, [])
+                }
                 section = name
                 continue
             }
-            if let section {
-                bodies[section]!.lines.append(line)
+            if section != nil {
+                append(line)
                 continue
             }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
@@ -61,6 +74,9 @@ public enum MockScenarioParser {
             do {
                 switch key {
                 case "trigger": triggers.append(try trigger(value))
+                case "part":
+                    guard !value.isEmpty else { throw Problem("part needs a title, e.g. 'part: a table'") }
+                    part = value
                 case "ttft_ms": timing.firstTokenMs = try integer(value, in: 0...maxPauseMs, what: "ttft_ms")
                 case "tokens_per_second":
                     guard let rate = Double(value), rate >= 0, rate <= maxTokensPerSecond else {
@@ -90,18 +106,17 @@ public enum MockScenarioParser {
         guard bodies["reply"] != nil || bodies["json"] != nil || isRefusal else {
             throw failure(lines.count, "no '--- reply' section: the reply's text goes after a line '--- reply'")
         }
-        var reply = bodies["reply"].map { sectionText($0.lines) } ?? ""
+        var replies = [bodies["reply"].map { sectionText($0.lines) } ?? ""] + moreReplies.map(sectionText)
         if let json = bodies["json"] {
             let data = sectionText(json.lines)
             if (try? JSONSerialization.jsonObject(with: Data(data.utf8), options: [.fragmentsAllowed])) == nil {
                 throw failure(json.line, "the '--- json' section is not valid JSON")
             }
-            let separator = reply.isEmpty ? "" : "\n\n"
-            reply += separator + "```json\n" + data + "\n```"
+            replies = replies.map { reply in reply + (reply.isEmpty ? "" : "\n\n") + "```json\n" + data + "\n```" }
         }
         return MockScenario(name: name, source: source, triggers: triggers,
                             reasoning: bodies["reasoning"].map { sectionText($0.lines) } ?? "",
-                            reply: reply, timing: timing, faults: faults.map(\.fault))
+                            replies: replies, part: part, timing: timing, faults: faults.map(\.fault))
     }
 
     /// A problem with one header line (its number is added by `parse`).

@@ -1,72 +1,77 @@
-/// What a message asks the mock for, read from its words: a table, code (in a language),
-/// a list, JSON, math, a long answer. The mock answers with that shape, so a UI can be
-/// tried on each kind of markdown by just asking for it ("a table of…", "python code for…").
-enum MockTopic: Equatable, CaseIterable {
-    case table, code, list, json, math, long
+/// Built-in scenarios (README "Mock scenarios") for what a message asks for in its words
+/// (whole words, any case): a table, code (in a named language, Swift by default), a list,
+/// JSON, math, a long answer; so a UI can be tried on each kind of markdown by asking for
+/// it ("a table of…", "python code for…"). Each is a part (`part:`), so a message asking
+/// for several gets one reply with a section for each, in this order. Named after their
+/// topic with a `topic-` prefix.
+enum TopicScenarios {
+    /// Words of the long-answer part.
+    static let longAnswerWords = 600
 
-    /// The words that ask for each topic (whole words, any case).
-    private static let triggers: [MockTopic: Set<String>] = [
-        .table: ["table", "tables", "tabular", "compare", "comparison"],
-        .code: ["code", "function", "snippet", "program", "script", "implement", "class", "example"],
-        .list: ["list", "lists", "bullet", "bullets", "steps", "points", "checklist"],
-        .json: ["json"],
-        .math: ["math", "maths", "equation", "equations", "formula", "formulas", "latex"],
-        .long: ["long", "longer", "essay", "detailed"],
-    ]
+    static let files: [(name: String, text: String)] = [
+        ("table", """
+        trigger: regex (?i)\\b(tables?|tabular|compare|comparison)\\b
+        part: a table
+        --- reply
+        \(table)
+        """),
+        code("swift", fence: "swift", trigger: "(?i)\\bswift\\b"),
+        code("python", fence: "python", trigger: "(?i)\\b(python|py)\\b"),
+        code("javascript", fence: "javascript", trigger: "(?i)\\b(javascript|js|node)\\b"),
+        code("typescript", fence: "typescript", trigger: "(?i)\\b(typescript|ts)\\b"),
+        code("go", fence: "go", trigger: "(?i)\\bgolang\\b"),
+        code("rust", fence: "rust", trigger: "(?i)\\brust\\b"),
+        code("sql", fence: "sql", trigger: "(?i)\\b(sql|sqlite|postgres)\\b"),
+        code("bash", fence: "bash", trigger: "(?i)\\b(bash|shell|sh|zsh)\\b"),
+        code("html", fence: "html", trigger: "(?i)\\bhtml\\b"),
+        code("css", fence: "css", trigger: "(?i)\\bcss\\b"),
+        code("diff", fence: "diff", trigger: "(?i)\\b(diff|patch)\\b"),
+        // "go" is too common a word to mean the language unless it is "in go" or "go code",
+        // and then only when no other language is named.
+        code("in-go", fence: "go", trigger: "(?i)\\bin\\W+go\\b|\\bgo\\W+code\\b"),
+        // Code in no named language is Swift; JSON asked for as code is the JSON part alone.
+        code("any", fence: "swift", trigger: "(?is)^(?!.*\\bjson\\b).*\\b(code|function|snippet|program|script|implement|class|example)\\b"),
+        ("list", """
+        trigger: regex (?i)\\b(lists?|bullets?|steps|points|checklist)\\b
+        part: a list
+        --- reply
+        \(list)
+        """),
+        ("json", """
+        trigger: regex (?i)\\bjson\\b
+        part: JSON
+        --- reply
+        \(CommandScenarios.jsonReply(about: "message"))
+        """),
+        ("math", """
+        trigger: regex (?i)\\b(maths?|equations?|formulas?|latex)\\b
+        part: some math
+        --- reply
+        \(math)
+        """),
+        ("long", """
+        # "how long does it take?" asks for no essay.
+        trigger: regex (?is)^(?!.*\\bhow\\W+long\\b).*\\b(long|longer|essay|detailed)\\b
+        part: a long answer
+        --- reply
+        \(MockText.prose(words: longAnswerWords))
+        """),
+    ].map { ("topic-" + $0.name, $0.text) }
 
-    /// Languages by the words naming them, and the fence's info word for each.
-    static let languages: [(words: Set<String>, fence: String)] = [
-        (["swift"], "swift"), (["python", "py"], "python"), (["javascript", "js", "node"], "javascript"),
-        (["typescript", "ts"], "typescript"), (["golang"], "go"), (["rust"], "rust"), (["sql", "sqlite", "postgres"], "sql"),
-        (["bash", "shell", "sh", "zsh"], "bash"), (["html"], "html"), (["css"], "css"), (["diff", "patch"], "diff"),
-    ]
-
-    /// The topics `text` asks for, in a fixed order; JSON asked for as code is the JSON topic.
-    static func detect(in text: String) -> (topics: [MockTopic], language: String?) {
-        let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
-        let wordSet = Set(words)
-        var language = languages.first(where: { !$0.words.isDisjoint(with: wordSet) })?.fence
-        // "go" is too common a word to mean the language unless it is "in go" or "go code".
-        if language == nil, zip(words, words.dropFirst()).contains(where: { $0 == ("in", "go") || $0 == ("go", "code") }) {
-            language = "go"
-        }
-        var topics = allCases.filter { !triggers[$0, default: []].isDisjoint(with: wordSet) }
-        if words.contains("how"), zip(words, words.dropFirst()).contains(where: { $0 == ("how", "long") }) {
-            topics.removeAll { $0 == .long }  // "how long does it take?" asks for no essay
-        }
-        if language != nil, !topics.contains(.code) { topics.append(.code) }
-        if topics.contains(.json) { topics.removeAll { $0 == .code && language == nil } }
-        return (topics.sorted { allCases.firstIndex(of: $0)! < allCases.firstIndex(of: $1)! }, language)
+    /// A code part: a short program that reverses the words of a sentence, in one language.
+    /// The languages are tried in this order; the first named answers.
+    private static func code(_ name: String, fence: String, trigger: String) -> (name: String, text: String) {
+        ("code-" + name, """
+        trigger: regex \(trigger)
+        part: some code
+        --- reply
+        ```\(fence)
+        \(samples[fence]!)
+        ```
+        """)
     }
-}
 
-extension MockReplies {
-    /// The reply to a message that asks for topics: a heading, the context, then one section
-    /// per topic.
-    static func shaped(_ topics: [MockTopic], language: String?, topic: String, context: String, turn: Int) -> String {
-        var sections = ["## \(title(of: topics))", "\(context) You asked: \u{201C}\(topic)\u{201D}"]
-        for kind in topics {
-            switch kind {
-            case .table: sections.append(table)
-            case .code: sections.append(code(in: language ?? "swift"))
-            case .list: sections.append(list)
-            case .json: sections.append(json(about: topic, turn: turn))
-            case .math: sections.append(math)
-            case .long: sections.append(long(words: 600))
-            }
-        }
-        return sections.joined(separator: "\n\n")
-    }
-
-    private static func title(of topics: [MockTopic]) -> String {
-        let names: [MockTopic: String] = [.table: "a table", .code: "some code", .list: "a list", .json: "JSON",
-                                          .math: "some math", .long: "a long answer"]
-        let parts = topics.compactMap { names[$0] }
-        let joined = parts.count > 1 ? parts.dropLast().joined(separator: ", ") + " and " + parts.last! : parts.joined()
-        return "Here is " + joined
-    }
-
-    static let table = """
+    private static let table = """
     | Backend | Model | First token | Speed | Notes |
     |:--------|:------|------------:|------:|:------|
     | `mock` | mock-1 | 300 ms | 40 tok/s | **deterministic**, paced like a model |
@@ -75,7 +80,7 @@ extension MockReplies {
     | `anthropic` | claude | ~600 ms | ~60 tok/s | Messages API, `stream: true` |
     """
 
-    static let list = """
+    private static let list = """
     What happens to a message, in order:
 
     1. The browser **POSTs** it to `/api/message`.
@@ -91,7 +96,7 @@ extension MockReplies {
     - ~~Polling~~ is never needed.
     """
 
-    static let math = """
+    private static let math = """
     Inline, Euler's identity: $e^{i\\pi} + 1 = 0$, and the mean of $n$ values is $\\bar{x} = \\frac{1}{n}\\sum_i x_i$.
 
     On a line of its own, the sum of the first $n$ integers:
@@ -100,12 +105,6 @@ extension MockReplies {
     \\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}
     $$
     """
-
-    /// A short program that reverses the words of a sentence, in `language` (a fence word).
-    static func code(in language: String) -> String {
-        let body = samples[language] ?? samples["swift"]!
-        return "```\(samples[language] == nil ? "swift" : language)\n\(body)\n```"
-    }
 
     private static let samples: [String: String] = [
         "swift": """
