@@ -118,12 +118,12 @@ test-sanitize: ## the XCTest suites under TSan, then ASan and LSan (~3.5 min fro
 
 test-tsan: deps
 	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=thread --scratch-path .build-tsan
-	TSAN_OPTIONS="exitcode=66 $(TSAN_OPTIONS)" \
+	RUNNEL_SANITIZER=thread TSAN_OPTIONS="exitcode=66 $(TSAN_OPTIONS)" \
 	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
 test-asan: deps
 	$(SWIFT) build --build-tests -j $(JOBS) --sanitize=address --scratch-path .build-asan
-	ASAN_OPTIONS="detect_leaks=1 $(ASAN_OPTIONS)" LSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/leaks.supp $(LSAN_OPTIONS)" \
+	RUNNEL_SANITIZER=address ASAN_OPTIONS="detect_leaks=1 $(ASAN_OPTIONS)" LSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/leaks.supp $(LSAN_OPTIONS)" \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 
 # --- shipping and measuring ----------------------------------------------------
