@@ -7,8 +7,10 @@ extension Socket {
     /// Connects to `address` without blocking the thread: starts the connect, registers
     /// the socket with `loop` (only then, since epoll reports a socket that has not begun
     /// connecting as hung up), and waits until the handshake ends. The socket comes back
-    /// registered, with `TCP_NODELAY`. Task cancellation ends the wait (and closes the socket).
-    public static func connect(to address: SocketAddress, on loop: EventLoop) async throws -> Socket {
+    /// registered, with `TCP_NODELAY`. Task cancellation, or `deadline` (`.timedOut`), ends
+    /// the wait and closes the socket.
+    public static func connect(to address: SocketAddress, on loop: EventLoop,
+                               deadline: ContinuousClock.Instant? = nil) async throws -> Socket {
         let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError.fromErrno("socket") }
         let socket = Socket(fd: fd)
@@ -20,7 +22,7 @@ extension Socket {
         }
         do {
             try loop.register(socket)
-            if started != 0 { try await loop.waitWritable(socket) }
+            if started != 0 { try await loop.waitWritable(socket, deadline: deadline) }
             if let error = socket.pendingError() { throw error }
         } catch {
             loop.deregister(socket)

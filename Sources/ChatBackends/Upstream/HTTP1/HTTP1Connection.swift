@@ -21,25 +21,36 @@ final class HTTP1Connection: Sendable {
     }
 
     /// Resolves `upstream` (numeric addresses at once, names on a Dispatch thread so DNS
-    /// never blocks a loop) and connects to its addresses in order until one answers.
-    static func open(to upstream: HTTP1ConnectionPool.Upstream, on loop: EventLoop) async throws -> HTTP1Connection {
+    /// never blocks a loop) and connects to its addresses in order until one answers;
+    /// throws `SocketError.timedOut` at `deadline` (the loop's timer heap keeps it, as it
+    /// keeps every other wait of a socket).
+    static func open(to upstream: HTTP1ConnectionPool.Upstream, on loop: EventLoop,
+                     deadline: ContinuousClock.Instant? = nil) async throws -> HTTP1Connection {
         let addresses = SocketAddress.isNumeric(upstream.host)
             ? try SocketAddress.resolve(host: upstream.host, port: upstream.port)
-            : try await resolveElsewhere(upstream)
+            : try await resolveElsewhere(upstream, on: loop, deadline: deadline)
         var lastError: Error = SocketError.unresolvable(host: upstream.host, reason: "no address")
         for address in addresses {
             do {
-                return HTTP1Connection(socket: try await Socket.connect(to: address, on: loop), loop: loop, upstream: upstream)
+                let socket = try await Socket.connect(to: address, on: loop, deadline: deadline)
+                return HTTP1Connection(socket: socket, loop: loop, upstream: upstream)
             } catch let error as SocketError {
+                if error == .timedOut { throw error }  // no time left for the next address
                 lastError = error
             }
         }
         throw lastError
     }
 
-    /// `getaddrinfo` off the loops; cancellation stops the wait (the lookup finishes alone).
-    private static func resolveElsewhere(_ upstream: HTTP1ConnectionPool.Upstream) async throws -> [SocketAddress] {
+    /// `getaddrinfo` off the loops; cancellation or `deadline` stops the wait (the lookup
+    /// finishes alone).
+    private static func resolveElsewhere(_ upstream: HTTP1ConnectionPool.Upstream, on loop: EventLoop,
+                                         deadline: ContinuousClock.Instant?) async throws -> [SocketAddress] {
         let waiter = Locked<CheckedContinuation<[SocketAddress], Error>?>(nil)
+        let timer = deadline.map { deadline in
+            loop.schedule(at: deadline) { waiter.withLock { $0.take() }?.resume(throwing: SocketError.timedOut) }
+        }
+        defer { timer?.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiter.withLock { $0 = continuation }
@@ -61,13 +72,14 @@ final class HTTP1Connection: Sendable {
         return try result.get()
     }
 
-    /// Sends `bytes[offset...]`, waiting for room while the socket is full.
-    func send(_ bytes: [UInt8], from offset: Int) async throws {
+    /// Sends `bytes[offset...]`, waiting for room while the socket is full, until
+    /// `deadline` at most.
+    func send(_ bytes: [UInt8], from offset: Int, deadline: ContinuousClock.Instant? = nil) async throws {
         var offset = offset
         while offset < bytes.count {
             let sent = try sendNow(bytes[offset...])
             offset += sent
-            if sent == 0 { try await loop.waitWritable(socket) }
+            if sent == 0 { try await loop.waitWritable(socket, deadline: deadline) }
         }
     }
 

@@ -110,36 +110,30 @@ final class HTTP1Exchange: @unchecked Sendable {
         }
     }
 
-    /// Takes or opens a connection and sends the request; within the connect limit.
+    /// Takes or opens a connection and sends the request, within the connect limit: a
+    /// deadline on the loop's own timer heap, like the other waits of the exchange.
     private func start() async throws {
-        let http: HTTP1Request
-        http = try HTTP1Request(request, body: body)
+        let http = try HTTP1Request(request, body: body)
         parser = HTTP1ResponseParser(requestWasHead: http.isHead)
         let upstream = HTTP1ConnectionPool.Upstream(host: http.host, port: http.port)
         let loop = try UpstreamLoops.pick()
         let bytes = http.bytes
+        let deadline = Self.deadline(after: timeouts.connect)
 
-        // The common case, a pooled connection with room for the whole request, needs no timer.
+        // The common case, a pooled connection with room for the whole request, needs no wait.
         if !retried, let pooled = pool.take(upstream, preferring: loop) {
             adopt(pooled)
             mayRetry = true
             let sent = try pooled.sendNow(bytes[...])
-            if sent < bytes.count { try await withConnectLimit { try await pooled.send(bytes, from: sent) } }
+            if sent < bytes.count { try await pooled.send(bytes, from: sent, deadline: deadline) }
             phase = .firstByte
             return
         }
         mayRetry = false
-        let opened = try await withConnectLimit { () -> HTTP1Connection in
-            let connection = try await HTTP1Connection.open(to: upstream, on: loop)
-            do {
-                try await connection.send(bytes, from: 0)
-            } catch {
-                connection.close()
-                throw error
-            }
-            return connection
-        }
-        adopt(opened)
+        // Adopted before the request goes out, so a cancellation aborts it and a failure
+        // closes it (`advance`).
+        adopt(try await HTTP1Connection.open(to: upstream, on: loop, deadline: deadline))
+        try await connection?.send(bytes, from: 0, deadline: deadline)
         phase = .firstByte
     }
 
@@ -210,26 +204,6 @@ final class HTTP1Exchange: @unchecked Sendable {
             if !progressed { break }
         }
         return parser.isReusable
-    }
-
-    /// Runs the connect stage (connect and send) within `timeouts.connect`.
-    private func withConnectLimit<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let deadline = Self.deadline(after: timeouts.connect) else { return try await body() }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(until: deadline, clock: .continuous)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                // The limit came first; a connection that made it anyway is closed.
-                group.cancelAll()
-                while let late = try? await group.next() { (late as? HTTP1Connection)?.close() }
-                throw SocketError.timedOut
-            }
-            return value
-        }
     }
 
     /// `seconds` from now, or `nil` when the limit is not a finite time.
