@@ -29,8 +29,21 @@ final class ClientLimits: Sendable {
     /// knows when a reply will end.
     static let busyRetryAfterSeconds = 5
 
+    /// An IPv6 client is its /64, not its one address: a home or a host is usually given a
+    /// whole /64, so counting each address alone would let one client rotate through
+    /// addresses past every limit (README "Deploying").
+    static let ipv6ClientPrefixLength = 64
+
     let settings: ClientLimitSettings
     let isEnforced: Bool
+
+    /// The table key of `client` (an address as ``ClientIdentity`` gives it): the address
+    /// itself for IPv4 (canonical), its /64 for IPv6, the text as it is for anything else.
+    static func key(of client: String) -> String {
+        guard let address = IPAddress(client) else { return client }
+        if address.isIPv4 { return address.description }
+        return "\(address.masked(to: ipv6ClientPrefixLength))/\(ipv6ClientPrefixLength)"
+    }
 
     private struct Entry {
         var tokens: Double
@@ -60,6 +73,7 @@ final class ClientLimits: Sendable {
     /// Takes one request from `client`'s bucket, or throws 429 with the seconds until one is back.
     func admitRequest(from client: String, now: ContinuousClock.Instant = .now) throws(HTTPError) {
         guard isEnforced else { return }
+        let client = Self.key(of: client)
         let wait = state.withLock { state -> Int? in
             var entry = entry(for: client, in: &state, now: now)
             defer { state.clients[client] = entry }
@@ -77,6 +91,7 @@ final class ClientLimits: Sendable {
     /// server is full). Call ``endReply(of:)`` exactly once for each reply counted in.
     func beginReply(for client: String, now: ContinuousClock.Instant = .now) throws(HTTPError) {
         guard isEnforced else { return }
+        let client = Self.key(of: client)
         enum Refusal { case client, server }
         let refusal = state.withLock { state -> Refusal? in
             guard state.replies < settings.maxReplies else { return .server }
@@ -102,6 +117,7 @@ final class ClientLimits: Sendable {
     /// Counts out a reply ``beginReply(for:now:)`` counted in.
     func endReply(of client: String) {
         guard isEnforced else { return }
+        let client = Self.key(of: client)
         state.withLock { state in
             guard var entry = state.clients[client], entry.replies > 0 else { return }
             entry.replies -= 1

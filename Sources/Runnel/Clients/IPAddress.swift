@@ -6,7 +6,7 @@ import Glibc
 /// port, no brackets, no zone. Its ``description`` is the canonical text, so whatever a
 /// header said, only a plain address reaches a log or a table key.
 public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    public private(set) var bytes: [UInt8]
 
     public init?(_ text: some StringProtocol) {
         let text = String(text)
@@ -23,6 +23,18 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var isIPv4: Bool { bytes.count == 4 }
+
+    /// The first address of its block of `prefixLength` bits: the bits past it cleared.
+    public func masked(to prefixLength: Int) -> IPAddress {
+        var masked = self
+        var remaining = max(0, prefixLength)
+        for index in masked.bytes.indices {
+            let mask: UInt8 = remaining >= 8 ? 0xFF : ~(0xFF >> UInt8(remaining))
+            masked.bytes[index] &= mask
+            remaining = max(0, remaining - 8)
+        }
+        return masked
+    }
 
     public var description: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)

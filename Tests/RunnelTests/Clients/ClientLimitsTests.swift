@@ -48,6 +48,28 @@ final class ClientLimitsTests: XCTestCase {
         XCTAssertEqual(table.repliesInFlight, 3, "a reply never counted in is not counted out")
     }
 
+    func testAnIPv6ClientIsItsSlash64() throws {
+        let table = limits { $0.maxRepliesPerClient = 1; $0.requestsPerMinute = 2 }
+        try table.beginReply(for: "2001:db8:1:2::10")
+        XCTAssertThrowsError(try table.beginReply(for: "2001:db8:1:2:ffff:1:2:3"), "another address of the same /64") { error in
+            XCTAssertEqual((error as? HTTPError)?.code, "too_many_replies")
+        }
+        try table.beginReply(for: "2001:db8:1:3::10")  // the next /64: another client
+        table.endReply(of: "2001:db8:1:2:abcd::1")  // counted out by any address of its /64
+        try table.beginReply(for: "2001:db8:1:2::99")
+
+        let start = ContinuousClock.now
+        try table.admitRequest(from: "2001:db8:9:9::1", now: start)
+        try table.admitRequest(from: "2001:db8:9:9::2", now: start)
+        XCTAssertThrowsError(try table.admitRequest(from: "2001:db8:9:9::3", now: start), "one bucket for the /64")
+        try table.admitRequest(from: "198.51.100.1", now: start)
+        try table.admitRequest(from: "198.51.100.2", now: start)
+        try table.admitRequest(from: "198.51.100.2", now: start)
+        XCTAssertThrowsError(try table.admitRequest(from: "198.51.100.2", now: start), "IPv4: each address its own")
+        XCTAssertEqual(ClientLimits.key(of: "2001:db8:1:2:ffff:1:2:3"), "2001:db8:1:2::/64")
+        XCTAssertEqual(ClientLimits.key(of: "::ffff:198.51.100.7"), "198.51.100.7", "an IPv4-mapped address is IPv4")
+    }
+
     func testTheTableIsBounded() throws {
         let table = limits { $0.maxReplies = 10 }
         let start = ContinuousClock.now
@@ -173,6 +195,14 @@ final class ClientLimitsTests: XCTestCase {
         XCTAssertEqual(try post(port, from: "127.0.0.3", forwardedFor: "198.51.100.8").status, 429,
                        "an untrusted peer's X-Forwarded-For is ignored: it is one client whatever it claims")
         withExtendedLifetime([viaProxy, direct]) {}
+    }
+
+    func testIPv6ClientsBehindTheTrustedProxyAreCountedByTheirSlash64() throws {
+        let port = try startLimited { $0.maxRepliesPerClient = 1 }
+        let held = try hang(port, from: "127.0.0.2", forwardedFor: "2001:db8:5:6::1")
+        XCTAssertEqual(try post(port, from: "127.0.0.2", forwardedFor: "2001:db8:5:6::2").status, 429, "the same /64")
+        XCTAssertEqual(try post(port, from: "127.0.0.2", forwardedFor: "2001:db8:5:7::1").status, 200, "another /64")
+        withExtendedLifetime(held) {}
     }
 
     func testRequestsPerMinuteCoverEveryPOSTOfTheAPI() throws {
