@@ -54,8 +54,8 @@ $(VENV)/.sdks: $(VENV)/bin/python
 	@echo "make: installing openai, anthropic and google-genai (PyPI) into $(VENV) for the SDK tests"
 	@$(PY) -m pip install -q openai anthropic google-genai >/dev/null && touch $@
 
-deps-bench: deps ## what make bench needs: wrk, nginx-light, hyperfine
-	$(call need_deb,wrk nginx-light hyperfine libcurl4-openssl-dev)
+deps-bench: deps ## what make bench needs: wrk, nginx-light, hyperfine, gcc (Benchmarks/streamload.c)
+	$(call need_deb,wrk nginx-light hyperfine libcurl4-openssl-dev gcc)
 
 # --- the two commands ----------------------------------------------------------
 run: deps ## build (release) and serve http://127.0.0.1:8080/ (options: ARGS="--port 9000")

@@ -163,4 +163,5 @@ def spread(values_s):
     if not values_s:
         return "-"
     ms = [v * 1000 for v in values_s]
-    return f"p50 {percentile(ms, 50):.0f} / p99 {percentile(ms, 99):.0f} / max {max(ms):.0f} ms"
+    shown = lambda v: f"{v:.1f}" if v < 100 else f"{v:.0f}"  # a tenth of a ms where it matters
+    return f"p50 {shown(percentile(ms, 50))} / p99 {shown(percentile(ms, 99))} / max {shown(max(ms))} ms"

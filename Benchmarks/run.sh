@@ -8,7 +8,7 @@
 # others still run. Exit status: 0 when every section was measured (goals met or
 # not: see the summary), 1 when a section failed.
 #
-# Needs: wrk, nginx (nginx-light), hyperfine, curl, gzip, python3 (standard library);
+# Needs: wrk, nginx (nginx-light), hyperfine, curl, gzip, python3 (standard library), a C compiler (cc);
 # LiteLLM's proxy in .build/venv-litellm for the figures beside ours (`make bench` installs it).
 
 set -u
@@ -44,7 +44,7 @@ alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2
 # Ours and still running? (guards against a recycled pid)
 ours() {
   alive "$1" || return 1
-  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qE "$BIN_NAME|nginx|wrk|python3|hyperfine"
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qE "$BIN_NAME|nginx|wrk|python3|hyperfine|streamload"
 }
 
 # stop_pid PID [SIGNAL]: signal it, wait up to 5 s, then SIGKILL.
@@ -549,16 +549,19 @@ EOF
 s_proxied_concurrency() {
   FIGURE="proxied concurrency"
   GOAL="all correct"
-  local uport
+  local uport streamload=$TMP/streamload
+  # The upstream and the client in C (Benchmarks/streamload.c): asyncio ones were the
+  # bottleneck of this figure, ~90 % of the client core and up to 0.25 s behind schedule.
+  ${CC:-cc} -O2 -o "$streamload" "$HERE/streamload.c" -lm || die "could not build streamload.c (a C compiler: apt-get install gcc)"
   uport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  (cd "$HERE" && exec taskset -c $CLIENT_CPU python3 slow_upstream.py --port "$uport" --chunks 12 --interval 1) >"$OUT/slow-upstream.log" 2>&1 &
+  taskset -c $CLIENT_CPU "$streamload" upstream --port "$uport" --chunks 12 --interval 1 >"$OUT/slow-upstream.log" 2>&1 &
   track $!
   for _ in $(seq 100); do grep -q listening "$OUT/slow-upstream.log" && break; sleep 0.05; done
   grep -q listening "$OUT/slow-upstream.log" || die "slow upstream did not start: $(tail -n 2 "$OUT/slow-upstream.log")"
   # shellcheck disable=SC2086
   start_runnel proxied-slow --embedded --backend openai --base-url "http://127.0.0.1:$uport/v1" --model slow-1 \
     --no-reload --quiet $BURST_RUNNEL_ARGS || die "$START_ERR"
-  echo "  upstream: slow_upstream.py (asyncio) on core $CLIENT_CPU, 12 chunks at 1 per second; runnel open-file limit $(awk '/open files/ {print $4}' "/proc/$RPID/limits"), options: ${BURST_RUNNEL_ARGS:-(defaults)}"
+  echo "  upstream: streamload upstream (C, epoll) on core $CLIENT_CPU, 12 chunks at 1 per second; runnel open-file limit $(awk '/open files/ {print $4}' "/proc/$RPID/limits"), options: ${BURST_RUNNEL_ARGS:-(defaults)}"
   local litellm=()
   if start_litellm slow "http://127.0.0.1:$uport/v1" slow-1; then
     litellm=(--litellm-port "$LPORT" --litellm-pid "$LPID")
@@ -566,8 +569,8 @@ s_proxied_concurrency() {
   else
     echo "  LiteLLM not measured: $START_ERR"
   fi
-  run_client "$FIGURE" "$GOAL" 420 proxied_streams.py --port "$RPORT" --pid "$RPID" --upstream-port "$uport" \
-    --streams "${PROXIED_STREAMS:-9000}" --chunks 12 --interval 1 --rate 2000 "${litellm[@]}"
+  run_client "$FIGURE" "$GOAL" 420 proxied_streams.py --streamload "$streamload" --port "$RPORT" --pid "$RPID" \
+    --upstream-port "$uport" --streams "${PROXIED_STREAMS:-9000}" --chunks 12 --interval 1 --rate 2000 "${litellm[@]}"
 }
 
 # --- 5. idle ------------------------------------------------------------------------
