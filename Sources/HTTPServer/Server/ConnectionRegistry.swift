@@ -61,12 +61,15 @@ final class ConnectionRegistry: Sendable {
         state.withLock { $0.entries[socket.fd]?.stream = stream }
     }
 
-    /// Sets the shutdown flag and returns the idle connections, to be closed now.
-    func beginShutdown() -> [(Socket, EventLoop)] {
+    /// Sets the shutdown flag and ends the read wait of every idle connection (each then
+    /// closes). The sockets are touched under the lock, as in ``deregisterAll()``: a
+    /// connection leaves the registry before its socket closes, so no number touched here
+    /// can belong to a newer socket (an upstream connection on the same loop, say).
+    func beginShutdown() {
         shuttingDownFlag.store(true, ordering: .relaxed)
-        return state.withLock { state in
+        state.withLock { state in
             state.shuttingDown = true
-            return state.entries.values.filter(\.idle).map { ($0.socket, $0.loop) }
+            for entry in state.entries.values where entry.idle { entry.loop.interruptRead(entry.socket, with: .closed) }
         }
     }
 
@@ -75,8 +78,11 @@ final class ConnectionRegistry: Sendable {
         for stream in streams { stream.cancel() }
     }
 
-    func allSockets() -> [(Socket, EventLoop)] {
-        state.withLock { $0.entries.values.map { ($0.socket, $0.loop) } }
+    /// Ends every connection's waits (shutdown's last resort); see ``beginShutdown()``.
+    func deregisterAll() {
+        state.withLock { state in
+            for entry in state.entries.values { entry.loop.deregister(entry.socket) }
+        }
     }
 
     /// True once no connection is open; false if `timeout` passes first.

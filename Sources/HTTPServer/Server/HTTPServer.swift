@@ -15,7 +15,7 @@ public final class HTTPServer: Sendable {
     public let configuration: ServerConfiguration
     private let handler: any HTTPHandler
     private let registry: ConnectionRegistry
-    private let listener = Lock<(loops: [EventLoop], socket: ListeningSocket)?>(nil)
+    private let listener = Lock<(loops: [EventLoop], socket: ListeningSocket, accepting: Task<Void, Never>)?>(nil)
     private let stopped = Lock<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     public init(configuration: ServerConfiguration, handler: any HTTPHandler) {
@@ -40,14 +40,22 @@ public final class HTTPServer: Sendable {
         let socket = try ListeningSocket.bind(host: configuration.host, port: port ?? configuration.port)
         let loops = try (0..<max(1, configuration.eventLoops)).map { _ in try EventLoop() }
         try loops[0].register(socket.socket)
-        listener.withLock { $0 = (loops, socket) }
-        Task(executorPreference: loops[0]) { await self.acceptLoop(loops: loops, listening: socket.socket) }
+        let accepting = Task(executorPreference: loops[0]) { await self.acceptLoop(loops: loops, listening: socket.socket) }
+        listener.withLock { $0 = (loops, socket, accepting) }
         return socket.port
     }
 
+    /// Accepts until shutdown, and is the one place that closes the listening socket: had
+    /// `shutdown` closed it while this loop could still call `accept` on its number, a
+    /// listener opened meanwhile under the same number (another server of the process)
+    /// would have had its connections taken here and reset.
     private func acceptLoop(loops: [EventLoop], listening: Socket) async {
+        defer {
+            loops[0].deregister(listening)
+            listening.close()
+        }
         var next = 0
-        while true {
+        while !registry.isShuttingDown {
             do {
                 let client = try listening.accept()
                 admit(client, loop: loops[next])
@@ -91,19 +99,19 @@ public final class HTTPServer: Sendable {
     /// cancel the streams still running (their producers see cancellation and
     /// ``ResponseBodyWriter/isShuttingDown``), and close whatever remains.
     public func shutdown() async {
-        guard let (loops, socket) = listener.withLock({ $0 }), !registry.isShuttingDown else {
+        guard let (loops, socket, accepting) = listener.withLock({ $0 }), !registry.isShuttingDown else {
             if !registry.isShuttingDown { markStopped() }  // never started: nothing to drain
             return
         }
-        let idle = registry.beginShutdown()
-        loops[0].deregister(socket.socket)
-        socket.socket.close()
-        for (client, loop) in idle { loop.interruptRead(client, with: .closed) }
+        registry.beginShutdown()
+        // The accept loop sees the flag, or this ends (or pre-empts) its wait; it closes the listener.
+        loops[0].interruptRead(socket.socket, with: .closed)
+        await accepting.value
 
         if await !drain(within: configuration.shutdownGracePeriod) {
             registry.cancelStreams()
             if await !drain(within: configuration.shutdownCancelGracePeriod) {
-                for (client, loop) in registry.allSockets() { loop.deregister(client) }
+                registry.deregisterAll()
                 _ = await drain(within: configuration.shutdownCancelGracePeriod)
             }
         }
