@@ -3,7 +3,7 @@ import HTTPServer
 /// Where every error becomes a response, whoever raised it (a route, the security policy,
 /// the router, the server's parser), shaped for whoever reads that path (README "Errors"):
 /// - the provider endpoints: the provider's own error JSON (``ProviderFormat``);
-/// - the API (`/api/*`): JSON `{"error": {"code", "message", …}}`;
+/// - the API (`/api/*`) and the inspector's JSON routes: JSON `{"error": {"code", "message", …}}`;
 /// - any other path is a page a person may be reading: 401 the login page, 404 the 404
 ///   page naming the path, a 5xx a small HTML page with the message (and, in dev mode, the
 ///   hot-reload client, so the page reloads once the cause is fixed); anything else, and an
@@ -27,7 +27,7 @@ struct ErrorResponses: Sendable {
         if let format = path.flatMap(ProviderFormat.init(path:)) {
             return Response(status: error.status, headers: ["Content-Type": "application/json"], body: format.errorBody(error).bytes)
         }
-        if let path, Self.isAPI(path) {
+        if let path, Self.isAPI(path) || path.hasPrefix(InspectorAPI.path + "/") {
             let fields: [(String, JSON)] = [("code", .string(error.code)), ("message", .string(error.message))]
                 + error.details.map { ($0.name, .string($0.value)) }
             return Response(status: error.status, headers: ["Content-Type": "application/json"],
@@ -70,6 +70,7 @@ struct ErrorResponses: Sendable {
 
         """
 
-    /// The paths whose clients are programs: errors there are JSON.
+    /// The API's paths, whose clients are programs: errors there are JSON, and the
+    /// security policy applies the API's rules (origins, CORS, request rate) to them.
     static func isAPI(_ path: String) -> Bool { path.hasPrefix("/api/") || ProviderFormat(path: path) != nil }
 }
