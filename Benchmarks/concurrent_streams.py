@@ -25,7 +25,7 @@ from rawhttp import post_message, stream_events
 
 FIGURE = "concurrent slow streams"
 GOAL_STREAMS = "all correct"
-GOAL_KIB = "<= 32 KiB"
+GOAL_KIB = 24  # KiB per open slow stream ([reply] #9; the proxied goal of [scale] #10 is 32)
 
 
 class State:
@@ -151,14 +151,14 @@ def run(args):
     record("concurrent slow streams correct", f"{state.correct:,}/{args.streams:,}", "-", "-", GOAL_STREAMS,
            "yes" if all_ok else "no")
     if open_at_sample <= 0:
-        failed("memory per open stream", "no stream was open when RSS was sampled", GOAL_KIB)
+        failed("memory per open stream", "no stream was open when RSS was sampled", f"<= {GOAL_KIB} KiB")
         return
     per_stream = (rss_with - rss_before) / open_at_sample
     log(f"  memory per open stream: ({rss_with:,} - {rss_before:,}) KiB / {open_at_sample:,} = "
-        f"{per_stream:.1f} KiB (goal {GOAL_KIB}) -> {met(per_stream, '<=', 32)}")
+        f"{per_stream:.1f} KiB (goal <= {GOAL_KIB} KiB) -> {met(per_stream, '<=', GOAL_KIB)}")
     record(f"runnel CPU holding {open_during:,} streams at 1 chunk/s", f"{busy:.0f}% of a core", "-", "-", "-", "-")
-    record("memory per open stream", f"{per_stream:.1f} KiB", f"{open_at_sample:,} open", "-", GOAL_KIB,
-           met(per_stream, "<=", 32))
+    record("memory per open stream", f"{per_stream:.1f} KiB", f"{open_at_sample:,} open", "-", f"<= {GOAL_KIB} KiB",
+           met(per_stream, "<=", GOAL_KIB))
 
 
 def main():

@@ -19,6 +19,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
@@ -1036,6 +1038,60 @@ def second_tab_follows_the_live_reply(p):
     p.ready()
     check([x["role"] for x in p.messages()] == ["user", "assistant"], f"a third tab rebuilt: {p.messages()}")
     return f"both tabs: {len(original['text'].split())} words"
+
+
+def post_message(server, body):
+    """POSTs `body` to /api/message from outside any browser; the open response (read its
+    headers, its stream, or close it to leave the reply to itself)."""
+    request = urllib.request.Request(server.url.rstrip("/") + "/api/message", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    return urllib.request.urlopen(request, timeout=10)
+
+
+@test("fresh_browser_rebuilds_the_chat_from_the_server",
+      allow_console=(r"/favicon\.ico - Failed to load resource.*404",))  # the JSON page opened to see the storage
+def fresh_browser_rebuilds_the_chat_from_the_server(p):
+    # A conversation this browser has never seen: one exchange done, a resumable reply in
+    # flight whose only reader (this script) left.
+    conv = "c_" + secrets.token_hex(16)
+    with post_message(p.server, {"message": "hello there", "conversation_id": conv}) as first:
+        events = [json.loads(block[6:]) for block in first.read().decode().split("\n\n") if block.startswith("data: ")]
+    first_reply = events[-1]["full_response"]
+    check(first_reply, f"the first exchange gave no reply: {events[-1]}")
+    with post_message(p.server, {"message": "/long 400", "conversation_id": conv, "resumable": True}) as live:
+        reply_id = live.headers["X-Reply-Id"]
+    check(reply_id and len(reply_id) == 32, f"the reply id: {reply_id!r}")
+
+    # This browser is a new profile (a new driver per test): the origin's storage is empty
+    # (seen from a page of it that is not the app), then the address the UI gives a
+    # conversation (#c_…) is opened.
+    p.d.get(p.server.url.rstrip("/") + "/api/backends")
+    check(p.js("return localStorage.length;") == 0, "the browser already has something stored")
+    p.d.get(f"{p.server.url}#{conv}")
+    p.ready()
+    p.wait_js("window.runnel.chat.messages.length === 4", 10,
+              "the page never showed the conversation's history and the reply in flight")
+    check(p.d.current_url.endswith(f"#{conv}"), f"the address changed: {p.d.current_url}")
+    live_msg = p.js("return window.runnel.chat.messages.at(-1);")
+    check(live_msg["replyId"] == reply_id and live_msg["status"] == "streaming",
+          f"the page did not attach to the reply in flight: {live_msg['status']!r}, {live_msg.get('replyId')!r}")
+    model = p.js("return window.runnel.chat.messages.slice(0, 3).map((m) => [m.role, m.text, m.status || null]);")
+    check(model == [["user", "hello there", None], ["assistant", first_reply, "done"], ["user", "/long 400", None]],
+          f"the history from the server: {model}")
+    shown = p.messages()
+    check([m["role"] for m in shown] == ["user", "assistant", "user", "assistant"], f"messages: {shown}")
+    check(shown[0]["text"].strip() == "hello there" and shown[2]["text"].strip() == "/long 400",
+          f"the user messages shown: {[shown[0]['text'], shown[2]['text']]}")
+    check(shown[1]["text"].split() != [] and shown[1]["status"] == "done", f"the earlier reply shown: {shown[1]}")
+
+    p.wait_reply("done", 30, count=2)
+    full = p.js("return window.runnel.chat.messages.at(-1).text;")
+    expected = mock_reply(p, "/long 400")
+    check(full == expected, f"the followed reply differs from the mock's ({len(full)} vs {len(expected)} chars)")
+    rendered = p.js("return [...document.querySelectorAll('#messages > article.assistant')].pop()"
+                    ".querySelector('.body').innerText;")
+    check(rendered.split() == expected.split(), "the rendered reply differs from the mock's")
+    return f"rebuilt 2 turns from the server, followed reply {reply_id[:8]}…: {len(full.split())} words"
 
 
 @test("eventsource_follows_across_a_dropped_connection",

@@ -7,13 +7,18 @@ import Glibc
 
 /// The loop over a socketpair: no network, exact control of readiness.
 final class PollerTests: XCTestCase {
-    private func makePair() throws -> (Socket, Socket) {
+    /// A socketpair closed at teardown, except the remote end when the test closes it
+    /// itself (closing a number twice could close a socket another test's loop just opened).
+    private func makePair(testClosesRemote: Bool = false) throws -> (Socket, Socket) {
         var fds: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0 else {
             throw SocketError.fromErrno("socketpair")
         }
         let pair = (Socket(fd: fds[0]), Socket(fd: fds[1]))
-        addTeardownBlock { pair.0.close(); pair.1.close() }
+        addTeardownBlock {
+            pair.0.close()
+            if !testClosesRemote { pair.1.close() }
+        }
         return pair
     }
 
@@ -69,7 +74,7 @@ final class PollerTests: XCTestCase {
 
     func testHangUpCallsTheHandlerAndDeregisterFailsWaits() async throws {
         let loop = try makePoller()
-        let (local, remote) = try makePair()
+        let (local, remote) = try makePair(testClosesRemote: true)
         try loop.register(local)
         let hungUp = expectation(description: "hang-up handler")
         loop.onHangUp(local) { hungUp.fulfill() }

@@ -16,7 +16,8 @@ import Glibc
 /// Create it with `XCTestCase.fakeUpstream(_:)`, which stops it when the test ends.
 public final class FakeUpstream: @unchecked Sendable {
     // @unchecked: mutable state lives in `recorded`/`closedAt` behind `lock`; sockets are
-    // used by the server thread only, except `stop()` which only shuts the listener down.
+    // used by the server thread only, except `stop()` which only shuts the listener down
+    // (under `lock`, as the accept loop closes it).
 
     /// One step of the scripted response.
     public enum Step {
@@ -55,6 +56,7 @@ public final class FakeUpstream: @unchecked Sendable {
     private var recorded: [RecordedRequest] = []
     private var closedInstant: ContinuousClock.Instant?
     private var accepted = 0
+    private var listenerClosed = false
     private let keepAlive: Bool
     private let concurrent: Bool
     private let readsRequest: Bool
@@ -107,11 +109,22 @@ public final class FakeUpstream: @unchecked Sendable {
 
     /// Stops accepting; `shutdown` wakes the thread blocked in `accept`.
     public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
+        // Once, and never after the accept loop closed the listener: by then its number
+        // may belong to another socket of this process (a server under test, say).
+        lock.withLock {
+            guard !listenerClosed else { return }
+            listenerClosed = true
+            shutdown(listener, Int32(SHUT_RDWR))
+        }
     }
 
     private func acceptLoop() {
-        defer { close(listener) }
+        defer {
+            lock.withLock {
+                listenerClosed = true
+                close(listener)
+            }
+        }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {

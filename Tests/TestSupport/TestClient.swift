@@ -21,13 +21,13 @@ public final class TestClient {
     public init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10), receiveBuffer: Int? = nil, sourceAddress: String? = nil) throws {
         let isV6 = host.contains(":")
         fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure("socket failed") }
+        guard fd >= 0 else { throw Failure("socket failed: errno \(errno)") }
         if let sourceAddress {
             var local = sockaddr_in()
             local.sin_family = sa_family_t(AF_INET)
             inet_pton(AF_INET, sourceAddress, &local.sin_addr)
             let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard bound == 0 else { Glibc.close(fd); throw Failure("bind to \(sourceAddress) failed: errno \(errno)") }
+            guard bound == 0 else { throw Failure("bind to \(sourceAddress) failed: errno \(errno)") }  // deinit closes fd
         }
         if let receiveBuffer {
             var size = Int32(receiveBuffer)
@@ -48,10 +48,12 @@ public final class TestClient {
             inet_pton(AF_INET, host, &address.sin_addr)
             result = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
-        guard result == 0 else { Glibc.close(fd); throw Failure("connect to \(host):\(port) failed: errno \(errno)") }
+        // No close here: an initializer that throws once `fd` is set still runs `deinit`, which
+        // closes it; a second close could hit a descriptor the server under test just opened.
+        guard result == 0 else { throw Failure("connect to \(host):\(port) failed: errno \(errno)") }
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
     public func setTimeout(_ timeout: Duration) {
         let (seconds, attoseconds) = timeout.components

@@ -107,6 +107,8 @@ final class Reply: Sendable {
     /// Whether the reply ended by dropping its readers' connections (the mock's `drop` fault).
     var dropsConnections: Bool { progress.withLock { $0.dropsConnections } }
     var eventCount: Int { progress.withLock { $0.log.eventCount } }
+    /// The connections reading it now (0: a resumable reply going on alone, in its grace).
+    var readerCount: Int { progress.withLock { $0.readers } }
 
     /// Starts the backend task (on `executor`, the connection's loop, when given).
     func start(_ backend: any ChatBackend, request: ChatRequest, executor: (any TaskExecutor)?) {

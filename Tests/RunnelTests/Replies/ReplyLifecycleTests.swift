@@ -84,6 +84,37 @@ final class ReplyLifecycleTests: XCTestCase {
         XCTAssertEqual(app.conversations.turns(of: "back").last?.interrupted, false)
     }
 
+    /// README "Replies", when the last reader leaves: a resumable reply goes on with no
+    /// reader, and one whose backend finishes within the grace is recorded whole, though
+    /// no reader ever comes back for it.
+    func testAResumableReplyWhoseReaderNeverReturnsCompletesInItsGraceAndIsRecordedWhole() throws {
+        let (app, port) = try startRunnel()  // the default grace (30 s), far longer than this reply
+        let words = (1...12).map { "word\($0)" }.joined(separator: " ")
+        let client = try TestClient(port: port)
+        try client.postMessage(["message": words, "backend": "echo", "delay_ms": 100, "conversation_id": "alone", "resumable": true])
+        let id = try XCTUnwrap(try client.readResponse(bodyless: true).header("X-Reply-Id"))
+        let reply = try XCTUnwrap(app.replies.reply(id))
+        client.abort()
+        XCTAssertTrue(eventually { reply.readerCount == 0 || reply.state != .streaming }, "the reader is counted out")
+        XCTAssertEqual(reply.readerCount, 0)
+        XCTAssertEqual(reply.state, .streaming, "the reader left while the reply was going: it goes on alone")
+
+        XCTAssertTrue(eventually(within: .seconds(20)) { app.conversations.snapshot(of: "alone")?.reply == nil }, "freed as it completes")
+        XCTAssertEqual(reply.state, .completed)
+        XCTAssertEqual(reply.readerCount, 0, "no reader came back")
+        let turns = app.conversations.turns(of: "alone")
+        XCTAssertEqual(turns.map(\.message.content), [words, words], "the exchange is recorded once, the reply whole")
+        XCTAssertEqual(turns.last?.interrupted, false)
+
+        let after = try replyEvents(port: port, id)
+        XCTAssertEqual(after.response.status, 200)
+        XCTAssertEqual(after.chunks.joined(), words, "every chunk is in the log")
+        XCTAssertEqual(after.end?["full_response"] as? String, words)
+        XCTAssertNil(after.end?["interrupted"])
+        XCTAssertNil(after.end?["error"])
+        XCTAssertEqual(after.ids, (1...after.events.count).map(String.init))
+    }
+
     func testAReaderThatStopsReadingIsDroppedAndItsConversationIsFree() throws {
         let (app, port) = try startRunnel { $0.server.writeTimeout = .milliseconds(300) }
         let client = try TestClient(port: port, receiveBuffer: 4096)
@@ -112,7 +143,7 @@ final class ReplyLifecycleTests: XCTestCase {
     /// Every way a reply ends finishes its ticket exactly once: the exchange is recorded
     /// once (two turns, not four) and the conversation takes the next message.
     func testTheTicketIsFinishedExactlyOnceOnEveryPath() throws {
-        let (app, port) = try startRunnel { $0.replies.maxBytes = 4096 }
+        let (app, port) = try startRunnel { $0.replies.maxBytes = 4096; $0.replies.grace = .milliseconds(50) }
         let long = (0..<400).map { "w\($0)" }.joined(separator: " ")
         var paths: [String: () throws -> Void] = [:]
         paths["completed"] = { _ = try chat(port: port, ["message": "done now", "backend": "echo", "conversation_id": "completed"]) }
@@ -135,12 +166,102 @@ final class ReplyLifecycleTests: XCTestCase {
             _ = try TestClient(port: port).stopReply(try XCTUnwrap(head.header("X-Reply-Id")))
             _ = try client.readChat(afterHead: head)
         }
+        // A resumable reply whose reader leaves for good: its grace (50 ms) runs out long
+        // before its ten words (300 ms apart) are out.
+        paths["graceExpired"] = {
+            let client = try TestClient(port: port)
+            try client.postMessage(["message": "a b c d e f g h i j", "backend": "echo", "delay_ms": 300, "conversation_id": "graceExpired", "resumable": true])
+            let head = try client.readResponse(bodyless: true)
+            var parser = EventStreamParser()
+            while parser.feed(try client.receiveSome()).isEmpty {}
+            client.abort()
+            let reply = try XCTUnwrap(app.replies.reply(try XCTUnwrap(head.header("X-Reply-Id"))))
+            XCTAssertTrue(eventually { reply.state != .streaming })
+            XCTAssertEqual(reply.state, .interrupted, "ended by its grace running out, not by its backend")
+        }
         for (name, run) in paths {
             try run()
-            XCTAssertTrue(eventually { app.conversations.snapshot(of: name)?.reply == nil }, "\(name): freed")
-            XCTAssertEqual(app.conversations.turns(of: name).count, 2, "\(name): recorded once")
-            XCTAssertEqual(try chat(port: port, ["message": "next", "backend": "echo", "conversation_id": name]).response.status, 200, name)
+            try assertFinishedOnce(name, app: app, port: port)
+        }
+        XCTAssertEqual(app.conversations.turns(of: "graceExpired").dropFirst().first?.interrupted, true)
+    }
+
+    /// A plain reply whose reader the server drops (its socket took nothing for the write
+    /// timeout) while the backend still streams: the last reader gone, the reply ends,
+    /// its upstream closes, and the ticket is finished once.
+    func testTheTicketIsFinishedOnceWhenAPlainReplysReaderIsDropped() throws {
+        // One piece far larger than the socket buffers hold, then an upstream that never ends.
+        let text = String(repeating: "x", count: 600_000)
+        let upstream = try fakeUpstream([.head(), .text(delta(text)), .awaitClientClose])
+        let (app, port) = try startRunnel(environment: ["OPENAI_API_KEY": key]) { configuration in
+            configuration.backend = "openai"
+            configuration.baseURL = upstream.baseURL + "/v1"
+            configuration.server.writeTimeout = .milliseconds(300)
+            configuration.replies.maxBytes = 16 << 20
+            configuration.conversationLimits.maxBytes = 16 << 20  // room for two exchanges: a second record would show
+        }
+        let client = try TestClient(port: port, receiveBuffer: 4096)
+        try client.postMessage(["message": "a lot", "conversation_id": "dropped"])
+        XCTAssertTrue(client.waitForResetWithoutReading(timeout: .seconds(10)), "dropped after the write timeout")
+        wait(for: [upstream.clientClosed], timeout: 5)  // the reply ended with its last reader
+        let reply = try XCTUnwrap(app.replies.recent.first { $0.conversationID == "dropped" })
+        XCTAssertTrue(eventually { reply.state != .streaming })
+        XCTAssertNil(reply.summary.failureCode, "not a failure")
+        XCTAssertEqual(reply.state, .interrupted, "ended as its last reader left")
+        try assertFinishedOnce("dropped", app: app, port: port)
+        let turns = app.conversations.turns(of: "dropped")
+        XCTAssertEqual(turns.dropFirst().first?.message.content, text, "what the backend had sent is recorded")
+        XCTAssertEqual(turns.dropFirst().first?.interrupted, true)
+    }
+
+    /// The server stopping while replies run ends each of them once: one being read (its
+    /// reader ends it, README "Replies") and a resumable one going on alone (the app ends
+    /// it after the server stopped).
+    func testTheTicketIsFinishedOnceWhenTheServerShutsDown() async throws {
+        let (app, port) = try startRunnel()  // the default grace (30 s): the lone reply is still going
+        let words = "a b c d e f g h i j"
+        let read = try TestClient(port: port)
+        try read.postMessage(["message": words, "backend": "echo", "delay_ms": 1000, "conversation_id": "read"])
+        let alone = try TestClient(port: port)
+        try alone.postMessage(["message": words, "backend": "echo", "delay_ms": 1000, "conversation_id": "alone", "resumable": true])
+        var replies: [Reply] = []
+        for client in [read, alone] {
+            let head = try client.readResponse(bodyless: true)
+            replies.append(try XCTUnwrap(app.replies.reply(try XCTUnwrap(head.header("X-Reply-Id")))))
+            var parser = EventStreamParser()
+            while parser.feed(try client.receiveSome()).isEmpty {}
+        }
+        alone.abort()
+        XCTAssertTrue(eventually { replies[1].readerCount == 0 })
+        XCTAssertEqual(replies.map(\.state), [.streaming, .streaming])
+
+        await app.shutdown()
+        var parser = EventStreamParser()
+        let events = parser.feed(try read.readToEnd()).compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.data.utf8)) as? [String: Any]
+        }
+        XCTAssertEqual((events.first { $0["error"] != nil }?["error"] as? [String: Any])?["code"] as? String, "shutting_down")
+        XCTAssertEqual(replies.map(\.state), [.failed, .failed], "both ended shutting_down")
+        for name in ["read", "alone"] {
+            let snapshot = try XCTUnwrap(app.conversations.snapshot(of: name))
+            XCTAssertNil(snapshot.reply, "\(name): freed")
+            XCTAssertEqual(snapshot.turns.count, 2, "\(name): recorded once")
+            let recorded = try XCTUnwrap(snapshot.turns.last, name)
+            XCTAssertTrue(words.hasPrefix(recorded.message.content), "\(name): \(recorded.message.content)")
+            XCTAssertEqual(recorded.interrupted, true, name)
+            // The server is gone, so the next exchange goes to the store itself.
+            let next = try XCTUnwrap(app.conversations.begin(name).ticket, "\(name): takes the next message")
+            app.conversations.finish(next, user: "next", reply: "again", interrupted: false)
             XCTAssertEqual(app.conversations.turns(of: name).count, 4, "\(name): the next exchange follows")
         }
+    }
+
+    /// The conversation is free, holds the exchange once, and takes the next one.
+    private func assertFinishedOnce(_ name: String, app: RunnelApp, port: Int, line: UInt = #line) throws {
+        XCTAssertTrue(eventually { app.conversations.snapshot(of: name)?.reply == nil }, "\(name): freed", line: line)
+        XCTAssertEqual(app.conversations.turns(of: name).count, 2, "\(name): recorded once", line: line)
+        let next = try chat(port: port, ["message": "next", "backend": "echo", "conversation_id": name])
+        XCTAssertEqual(next.response.status, 200, name, line: line)
+        XCTAssertEqual(app.conversations.turns(of: name).count, 4, "\(name): the next exchange follows", line: line)
     }
 }

@@ -45,6 +45,56 @@ final class ReplyResumeTests: XCTestCase {
         XCTAssertEqual(try replyEvents(port: port, id, query: "?after=-1").response.status, 400)
     }
 
+    /// README "Replies": `Last-Event-ID` (the header a reconnecting `EventSource` sends)
+    /// at the last event of a finished reply is 204, past it 400; on a reply still
+    /// streaming, at its last event the stream waits for the next one.
+    func testLastEventIDAtAndPastTheEnd() throws {
+        let (_, port) = try startRunnel()
+        let live = try chat(port: port, ["message": words, "backend": "echo", "conversation_id": "header", "resumable": true])
+        let id = try XCTUnwrap(live.replyID)
+        let last = live.events.count
+
+        let atLast = try replyEvents(port: port, id, lastEventID: String(last))
+        XCTAssertEqual(atLast.response.status, 204, "after the last event of a finished reply")
+        XCTAssertEqual(atLast.response.header("X-Reply-Id"), id)
+        XCTAssertTrue(atLast.events.isEmpty && atLast.response.body.isEmpty)
+        let beforeLast = try replyEvents(port: port, id, lastEventID: String(last - 1))
+        XCTAssertEqual(beforeLast.response.status, 200)
+        XCTAssertEqual(beforeLast.identified, [try XCTUnwrap(live.identified.last)], "only the end event")
+        for past in [last + 1, last + 1000] {
+            let answer = try replyEvents(port: port, id, lastEventID: String(past))
+            XCTAssertEqual(answer.response.status, 400, "Last-Event-ID \(past)")
+            XCTAssertEqual(answer.response.errorCode, "invalid_request")
+            XCTAssertTrue(String(decoding: answer.response.body, as: UTF8.self).contains("past the last event"))
+        }
+        let header = try replyEvents(port: port, id, lastEventID: String(last + 1), query: "?after=0")
+        XCTAssertEqual(header.response.status, 400, "the header wins over ?after=")
+        XCTAssertEqual(try replyEvents(port: port, id, lastEventID: "three").response.status, 400)
+
+        // A reply still streaming, with exactly one event in its log.
+        let upstream = try fakeUpstream([.head(), .text(#"data: {"choices":[{"delta":{"content":"first "}}]}"# + "\n\n"), .awaitClientClose])
+        let (app, openAIPort) = try startRunnel(environment: ["OPENAI_API_KEY": "sk-reply-test-key-0123456789"]) {
+            $0.backend = "openai"
+            $0.baseURL = upstream.baseURL + "/v1"
+        }
+        let client = try TestClient(port: openAIPort)
+        try client.postMessage(["message": "go on", "conversation_id": "live", "resumable": true])
+        let streaming = try XCTUnwrap(try client.readResponse(bodyless: true).header("X-Reply-Id"))
+        let reply = try XCTUnwrap(app.replies.reply(streaming))
+        XCTAssertTrue(eventually { reply.eventCount == 1 })
+        let pastLive = try replyEvents(port: openAIPort, streaming, lastEventID: "2")
+        XCTAssertEqual(pastLive.response.status, 400, "past the last event so far")
+        let follower = try TestClient(port: openAIPort)
+        try follower.getReplyEvents(streaming, lastEventID: "1")
+        let followerHead = try follower.readResponse(bodyless: true)
+        XCTAssertEqual(followerHead.status, 200, "at the last event so far: it follows the reply live")
+        XCTAssertEqual(try TestClient(port: openAIPort).stopReply(streaming).json?["stopped"] as? Bool, true)
+        let rest = try follower.readChat(afterHead: followerHead)
+        XCTAssertEqual(rest.ids, ["2"], "only what came after event 1")
+        XCTAssertEqual(rest.end?["stopped"] as? Bool, true)
+        XCTAssertEqual(rest.end?["full_response"] as? String, "first ")
+    }
+
     func testALogLargerThanOnePieceIsReadWholeInOrder() throws {
         let (_, port) = try startRunnel()
         let message = (0..<8_000).map { "w\($0)" }.joined(separator: " ")  // > Reply.maxPieceBytes of events

@@ -81,7 +81,10 @@ final class HTTP1Exchange: @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await advance()
         } onCancel: {
-            abortable.withLock { $0 }?.abort()
+            // Under the lock, which `release` takes before it closes the socket or pools the
+            // connection: so the shutdown never reaches a closed descriptor whose number a
+            // new socket may already have, nor a connection another exchange now holds.
+            abortable.withLock { $0?.abort() }
         }
     }
 
