@@ -878,6 +878,32 @@ def template_error_overlay_unclosed_brace(p):
     check(not p.d.find_elements(By.ID, "runnel-error-overlay"), "the overlay stayed after the fix")
 
 
+@test("template_error_page_reloads_when_fixed",
+      allow_console=(r"/ - Failed to load resource: the server responded with a status of 500",
+                     r"/favicon.ico - Failed to load resource"))  # the error page names no icon
+def template_error_page_reloads_when_fixed(p):
+    """A tab opened on `/` while its template is broken gets the error page (README
+    "Errors"): the message, escaped, and the hot-reload client, so it turns back into the
+    chat by itself once the template is fixed."""
+    tpl = p.server.path("Templates/index.html")
+    broken, line_no, original = broken_template(p, "<p>{{nope}}</p>")
+    p.open()
+    try:
+        write_file(tpl, broken)
+        wait_overlay(p)  # the server has seen the broken template
+        p.d.get(p.server.url)
+        text = p.d.find_element(By.TAG_NAME, "pre").text
+        check("template error" in text and f"Templates/index.html:{line_no}" in text and "<p>{{nope}}</p>" in text,
+              f"the error page does not say where and what: {text!r}")
+        p.wait_js("window.__runnelReload && window.__runnelReload.instance", 10,
+                  "the error page's hot-reload client never connected")
+        p.js("window.__marker = 1;")
+    finally:
+        write_file(tpl, original)
+    p.wait_reloaded()  # the chat app is back
+    check("template error" not in p.d.find_element(By.TAG_NAME, "body").text, "the error page stayed after the fix")
+
+
 @test("screenshots")
 def screenshots(p):
     ARTIFACTS.mkdir(exist_ok=True)

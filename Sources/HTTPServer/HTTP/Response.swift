@@ -102,7 +102,9 @@ public protocol HTTPHandler: Sendable {
 extension HTTPHandler {
     public func maxBodySize(for head: RequestHead) -> Int { ServerConfiguration.defaultMaxBodySize }
 
-    /// Plain text: the message and a line end, with the error's headers.
+    /// Plain text: the message and a line end, with the error's headers. The default for
+    /// a generic server; an app overrides it to be its one place where errors become
+    /// responses (its error pages, JSON on its API…), whoever raised them.
     public func errorResponse(for error: HTTPError, head: RequestHead?) -> Response {
         var response = Response.text(error.message + "\n", status: error.status)
         for field in error.headers { response.headers[field.name] = field.value }

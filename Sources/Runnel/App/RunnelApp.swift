@@ -111,7 +111,7 @@ public final class RunnelApp: Sendable {
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port
         server = HTTPServer(configuration: serverConfiguration, handler: SecurityPolicy(
-            next: router, allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
+            next: router, errors: ErrorResponses(pages: pages), allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }),
             corsOrigins: Set(configuration.corsOrigins), checksHost: isLoopback,
             gate: AccessGate(token: accessToken, providerKeyed: apiKey != nil), trustedProxies: configuration.trustedProxies, limits: limits))
         metrics.attach(server)

@@ -9,6 +9,8 @@ import HTTPServer
 /// and the access log learns the id and the client.
 struct SecurityPolicy: HTTPHandler {
     let next: Router
+    /// Where every error, the routes' and the server's, becomes a response.
+    let errors: ErrorResponses
     /// Host names accepted besides the loopback ones (`--allowed-host`).
     let allowedHosts: Set<String>
     /// Origins allowed to call the API cross-site (`--cors`).
@@ -32,7 +34,7 @@ struct SecurityPolicy: HTTPHandler {
         do {
             response = try await guarded(request, identity)
         } catch let error as HTTPError {
-            response = ErrorResponses.response(for: error, path: request.path)
+            response = errors.response(for: error, path: request.path)
         }
         SecurityHeaders.apply(to: &response)
         response.headers["X-Request-Id"] = identity.requestID
@@ -43,8 +45,9 @@ struct SecurityPolicy: HTTPHandler {
         return response
     }
 
+    /// The server's own errors (a malformed request, a timeout…) take the same place.
     func errorResponse(for error: HTTPError, head: RequestHead?) -> Response {
-        ErrorResponses.response(for: error, path: head?.path)
+        errors.response(for: error, path: head?.path)
     }
 
     private func guarded(_ request: Request, _ identity: ClientIdentity) async throws -> Response {

@@ -47,12 +47,9 @@ final class ReloadHub: Sendable {
     }
 
     /// The `/__runnel/reload` response: a `hello` naming the instance, then each event.
-    /// 503 when ``maxSubscribers`` streams are open.
-    func response(heartbeat: Duration) -> Response {
-        guard subscriberCount < Self.maxSubscribers else {
-            return .text("runnel: \(Self.maxSubscribers) hot-reload streams are open already (one per tab); close some tabs and reload this one\n",
-                         status: .serviceUnavailable)
-        }
+    /// Throws 503 when ``maxSubscribers`` streams are open.
+    func response(heartbeat: Duration) throws(HTTPError) -> Response {
+        guard subscriberCount < Self.maxSubscribers else { throw .tooManyReloadStreams }
         let hello = JSON.object([("type", .string("hello")), ("instance", .string(instance))]).text
         return Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8",
@@ -70,4 +67,11 @@ final class ReloadHub: Sendable {
             }
         }
     }
+}
+
+extension HTTPError {
+    /// ``ReloadHub/maxSubscribers`` streams are open: this tab gets no live reload.
+    static let tooManyReloadStreams = HTTPError(
+        .serviceUnavailable, "\(ReloadHub.maxSubscribers) hot-reload streams are open already (one per tab); close some tabs and reload this one",
+        code: "too_many_reload_streams")
 }

@@ -28,7 +28,7 @@ struct InspectorAPI: Sendable {
             do throws(TemplateError) {
                 return StaticFiles.serve(try pages.page("inspector.html"), for: request)
             } catch {
-                return .text("inspector template error: \(error)\n", status: .internalServerError)
+                throw HTTPError.templateFailed(error)
             }
         }
         router.add(.get, Self.path + "/replies") { _ in

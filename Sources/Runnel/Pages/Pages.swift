@@ -56,12 +56,27 @@ final class Pages: Sendable {
         return template
     }
 
+    /// The most characters of a missing path the 404 page repeats: enough to spot a typo,
+    /// while a long path is neither echoed back whole nor costly to render.
+    static let maxEchoedPathLength = 80
+
+    /// The 404 page naming `path` (its first ``maxEchoedPathLength`` characters, escaped).
+    func notFoundPage(path: some StringProtocol) throws(TemplateError) -> [UInt8] {
+        try render("404.html", extra: ["path": .text(Self.echoed(path: path))])
+    }
+
+    /// `path` cut to ``maxEchoedPathLength`` characters, an ellipsis marking the cut.
+    static func echoed(path: some StringProtocol) -> String {
+        let head = path.prefix(maxEchoedPathLength)
+        return head.endIndex == path.endIndex ? String(head) : head + "…"
+    }
+
     /// Renders every template once, so a broken one is reported as soon as it is saved.
     func validate() -> TemplateError? {
         forget()
         do {
             _ = try page("index.html")
-            _ = try render("404.html", extra: ["path": .text("/")])
+            _ = try notFoundPage(path: "/")
             return nil
         } catch {
             return error

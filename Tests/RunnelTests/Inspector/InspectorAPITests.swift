@@ -57,7 +57,9 @@ final class InspectorAPITests: XCTestCase {
         XCTAssertEqual(times, times.sorted())
         XCTAssertGreaterThanOrEqual(times.last! - times.first!, 9, "echo paced at 5 ms: the times are arrival times")
 
-        XCTAssertEqual(try get(port, "/__runnel/inspector/replies/\(String(repeating: "0", count: 32))").status, 404)
+        let unknown = try get(port, "/__runnel/inspector/replies/\(String(repeating: "0", count: 32))")
+        XCTAssertEqual(unknown.status, 404)
+        XCTAssertEqual((unknown.json?["error"] as? [String: Any])?["code"] as? String, "reply_not_found", "a JSON route's error is JSON: \(unknown.text)")
         XCTAssertEqual(try post(port, "/__runnel/inspector/replies/\(id)/cassette").status, 409, "no --record: nowhere to save")
     }
 
@@ -66,7 +68,9 @@ final class InspectorAPITests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         let port = try startDev(record: folder)
         let id = try XCTUnwrap(try chat(port: port, ["message": "keep this one", "conversation_id": "save"]).replyID)
-        XCTAssertEqual(try post(port, "/__runnel/inspector/replies/\(id)/cassette", contentType: "text/plain").status, 415)
+        let refused = try post(port, "/__runnel/inspector/replies/\(id)/cassette", contentType: "text/plain")
+        XCTAssertEqual(refused.status, 415)
+        XCTAssertEqual((refused.json?["error"] as? [String: Any])?["code"] as? String, "unsupported_media_type", refused.text)
         let saved = try post(port, "/__runnel/inspector/replies/\(id)/cassette")
         XCTAssertEqual(saved.status, 200, saved.text)
         let file = try XCTUnwrap(saved.json?["file"] as? String)

@@ -88,7 +88,9 @@ final class HotReloadTests: XCTestCase {
         try client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let page = try client.readResponse()
         XCTAssertEqual(page.status, 500)
+        XCTAssertEqual(page.header("Content-Type"), "text/html; charset=utf-8")
         XCTAssertTrue(page.text.contains("index.html:3"))
+        XCTAssertTrue(page.text.contains(ReloadClient.scriptTag), "the error page reloads once the template is fixed")
 
         try fixture.write("Templates/index.html", SiteFixture.indexTemplate)
         XCTAssertEqual(try nextEvent()["type"] as? String, "reload")
@@ -155,7 +157,11 @@ final class HotReloadTests: XCTestCase {
         try overflow.send("GET /__runnel/reload HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let refused = try overflow.readResponse()
         XCTAssertEqual(refused.status, 503)
-        XCTAssertTrue(refused.text.contains("\(ReloadHub.maxSubscribers) hot-reload streams are open"), refused.text)
+        XCTAssertTrue(refused.text.contains("<pre>Runnel: \(ReloadHub.maxSubscribers) hot-reload streams are open"), refused.text)
+        // Rendered by ErrorResponses, as every error is: the error page and the security headers.
+        XCTAssertEqual(refused.header("Content-Type"), "text/html; charset=utf-8")
+        XCTAssertEqual(refused.header("Content-Security-Policy"), SecurityHeaders.contentSecurityPolicy)
+        XCTAssertNotNil(refused.header("X-Request-Id"))
         XCTAssertEqual(hub.subscriberCount, ReloadHub.maxSubscribers)
 
         tabs.removeLast().abort()

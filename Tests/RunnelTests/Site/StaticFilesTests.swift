@@ -94,7 +94,7 @@ final class StaticFilesTests: XCTestCase {
         XCTAssertEqual(missing.status, 404)
         XCTAssertNil(missing.header("Content-Encoding"), "an error page is not worth compressing per request")
         XCTAssertFalse(missing.text.contains(path))
-        XCTAssertTrue(missing.text.contains(String(path.prefix(Site.maxEchoedPathLength)) + "…"), missing.text)
+        XCTAssertTrue(missing.text.contains(String(path.prefix(Pages.maxEchoedPathLength)) + "…"), missing.text)
         XCTAssertLessThan(missing.body.count, 1024)
     }
 }
