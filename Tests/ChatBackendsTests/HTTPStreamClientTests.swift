@@ -178,14 +178,27 @@ final class HTTPStreamClientTests: XCTestCase {
         let server = try fakeUpstream([.keepAliveHead(), .text(ending)], keepAlive: true)
         let upstream = HTTP1ConnectionPool.Upstream(host: "127.0.0.1", port: server.port)
         for _ in 0..<2 {
-            for try await part in stream(post(server.baseURL), .automatic) {
+            let response = stream(post(server.baseURL), .automatic)
+            for try await part in response {
                 if case .body(let data) = part, String(decoding: data, as: UTF8.self).contains("[DONE]") { break }
             }
-            let pooled = await Self.eventually { HTTP1ConnectionPool.shared.idleCount(upstream) == 1 }
-            XCTAssertTrue(pooled, "the connection went back to the pool")
+            response.finish()
+            XCTAssertEqual(HTTP1ConnectionPool.shared.idleCount(upstream), 1, "back in the pool as finish returns")
         }
         XCTAssertEqual(server.requests.count, 2)
         XCTAssertEqual(server.acceptedConnections, 1)
+    }
+
+    func testFinishingBeforeTheEndClosesTheConnectionAtOnce() async throws {
+        let server = try fakeUpstream([.keepAliveHead(), .chunk("part"), .awaitClientClose], keepAlive: true)
+        let upstream = HTTP1ConnectionPool.Upstream(host: "127.0.0.1", port: server.port)
+        let response = stream(post(server.baseURL), .automatic)
+        for try await part in response {
+            if case .body = part { break }
+        }
+        response.finish()
+        await fulfillment(of: [server.clientClosed], timeout: 5)
+        XCTAssertEqual(HTTP1ConnectionPool.shared.idleCount(upstream), 0, "not pooled: its response had not ended")
     }
 
     func testCancelledCallsConnectionIsNotReused() async throws {

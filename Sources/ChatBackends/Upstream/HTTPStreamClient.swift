@@ -20,7 +20,7 @@ import FoundationNetworking
 /// FoundationNetworking's TLS with one shared session per configuration
 /// (`SessionStreamClient`). Both keep the same promises: timeouts per stage, redirects
 /// returned as responses (never followed), clear transport errors, and the upstream
-/// connection closed at once when the consumer stops (cancels, or stops iterating).
+/// connection closed at once when the consumer stops (cancels, or calls `finish()`).
 enum HTTPStreamClient {
     /// Which transport carries a call.
     enum Transport: Sendable, CaseIterable {
@@ -52,6 +52,13 @@ struct UpstreamResponse: AsyncSequence {
     }
 
     let source: Source
+
+    /// Ends the exchange now, whether or not it was read to the end: the caller's
+    /// `defer`, so the upstream connection is pooled or closed at a known point. (A
+    /// session stream needs nothing: its task is cancelled when its consumer lets go.)
+    func finish() {
+        if case .eventLoop(let stream) = source { stream.finish() }
+    }
 
     func makeAsyncIterator() -> Iterator {
         switch source {

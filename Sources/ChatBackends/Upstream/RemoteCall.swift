@@ -65,8 +65,9 @@ struct RemoteCall: Sendable {
     func run<Interpreter: UpstreamEventInterpreter>(_ interpreter: Interpreter, yield: EventStream.Yield) async throws {
         let trace = ExchangeTrace.current
         trace?.noteUpstream(request, body: body, secrets: secrets)
-        try await decode(HTTPStreamClient.stream(request, body: body, timeouts: timeouts, label: label),
-                         interpreter, trace: trace, yield: yield)
+        let response = HTTPStreamClient.stream(request, body: body, timeouts: timeouts, label: label)
+        defer { response.finish() }  // decoding may stop at the provider's end marker, before the body's end
+        try await decode(response, interpreter, trace: trace, yield: yield)
     }
 
     /// Turns a response into chat events with `interpreter`: the network's, or a

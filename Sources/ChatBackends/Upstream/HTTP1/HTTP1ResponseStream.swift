@@ -13,19 +13,25 @@ import Sockets
 /// took: while the consumer is behind, the socket is not read and TCP pushes back on
 /// the upstream. Cancelling the consuming task shuts the socket down at once (the
 /// upstream sees the close); a connection goes back to the pool only when its response
-/// was read cleanly to the end.
+/// was read cleanly to the end. A consumer that stops before the end calls ``finish()``
+/// (``RemoteCall`` does, in a `defer`): the connection is pooled or closed right there,
+/// not whenever the last reference happens to go.
 struct HTTP1ResponseStream: AsyncSequence {
     typealias Element = UpstreamPart
 
-    let request: URLRequest
-    let body: Data
-    let timeouts: UpstreamTimeouts
-    let label: String
-    var pool = HTTP1ConnectionPool.shared
+    private let exchange: HTTP1Exchange
 
-    func makeAsyncIterator() -> Iterator {
-        Iterator(exchange: HTTP1Exchange(request: request, body: body, timeouts: timeouts, label: label, pool: pool))
+    init(request: URLRequest, body: Data, timeouts: UpstreamTimeouts, label: String, pool: HTTP1ConnectionPool = .shared) {
+        exchange = HTTP1Exchange(request: request, body: body, timeouts: timeouts, label: label, pool: pool)
     }
+
+    /// One consumer iterates it, once.
+    func makeAsyncIterator() -> Iterator { Iterator(exchange: exchange) }
+
+    /// Lets go of the connection: back to the pool if the rest of the response is
+    /// already in the socket (a provider's end marker came before the body's end),
+    /// closed otherwise. Nothing is read after it; calling it again does nothing.
+    func finish() { exchange.finish() }
 
     struct Iterator: AsyncIteratorProtocol {
         let exchange: HTTP1Exchange
@@ -68,11 +74,12 @@ final class HTTP1Exchange: @unchecked Sendable {
         self.pool = pool
     }
 
-    deinit {
+    /// See ``HTTP1ResponseStream/finish()``.
+    func finish() {
+        finished = true
+        pending = []
         guard let connection else { return }
-        // Dropped before the end (a provider's end marker came first): the rest of the
-        // response may already be in the socket; if so the connection is still reusable.
-        if salvage(connection) { pool.putBack(connection) } else { connection.close() }
+        release(reuse: salvage(connection))
     }
 
     func next() async throws -> UpstreamPart? {
