@@ -29,6 +29,9 @@ public final class FakeUpstream: @unchecked Sendable {
         /// Read until the client closes the connection; records when (`closedAt`) and
         /// fulfils `clientClosed`. Used to observe cancellation from the server side.
         case awaitClientClose
+        /// Write these bytes, then as `awaitClientClose`; the client closing while they
+        /// are still being written counts as its close (a client that stopped reading).
+        case sendThenAwaitClientClose([UInt8])
 
         public static func text(_ string: String) -> Step { .send(Array(string.utf8)) }
     }
@@ -168,7 +171,8 @@ public final class FakeUpstream: @unchecked Sendable {
                 guard writeAll(connection, bytes) else { return false }
             case .waitForSignal:
                 _ = signals.wait(timeout: .now() + 10)
-            case .awaitClientClose:
+            case .awaitClientClose, .sendThenAwaitClientClose:
+                if case .sendThenAwaitClientClose(let bytes) = step { _ = writeAll(connection, bytes) }
                 var buffer = [UInt8](repeating: 0, count: 512)
                 while recv(connection, &buffer, buffer.count, 0) > 0 {}
                 lock.withLock { closedInstant = .now }

@@ -9,6 +9,14 @@ extension HTTPError {
     static func invalidRequest(_ message: String) -> HTTPError { HTTPError(.badRequest, message, code: "invalid_request") }
     /// A request's `history` longer than a conversation may hold (README "History in the request").
     static func historyTooLarge(_ message: String) -> HTTPError { HTTPError(.contentTooLarge, message, code: "history_too_large") }
+    /// A provider-format stream whose client fell too far behind (README "SDKs").
+    static func clientTooSlow(behindBy bytes: Int) -> HTTPError {
+        HTTPError(.serviceUnavailable, "the client fell more than \(bytes) bytes (--max-reply-bytes) behind the reply, which was stopped", code: "client_too_slow")
+    }
+    /// A provider-format whole answer longer than `--max-reply-bytes` (README "SDKs").
+    static func wholeAnswerTooLarge(_ bytes: Int) -> HTTPError {
+        HTTPError(.badGateway, "the answer exceeded \(bytes) bytes (--max-reply-bytes); ask for a stream, or a shorter answer", code: "reply_too_large")
+    }
     static func unknownBackend(_ name: String, known: [String]) -> HTTPError {
         HTTPError(.badRequest, "no backend named '\(name)'; configured: \(known.joined(separator: ", "))", code: "unknown_backend")
     }
@@ -46,8 +54,8 @@ extension HTTPError {
         case .replayUnmatched: .notFound
         case .upstreamRateLimited: .tooManyRequests
         case .upstreamUnavailable: .serviceUnavailable
-        case .upstreamTimeout: HTTPStatus(504, "Gateway Timeout")
-        case .upstreamAuth, .upstreamProtocol: HTTPStatus(502, "Bad Gateway")
+        case .upstreamTimeout: .gatewayTimeout
+        case .upstreamAuth, .upstreamProtocol: .badGateway
         case .internalError: .internalServerError
         }
         let status = error.status.map(HTTPStatus.init(refusing:)) ?? mapped
@@ -60,7 +68,7 @@ extension HTTPStatus {
     init(refusing code: Int) {
         let known: [HTTPStatus] = [.badRequest, .unauthorized, .forbidden, .notFound, .requestTimeout, .conflict,
                                    .tooManyRequests, .internalServerError, .notImplemented, .serviceUnavailable,
-                                   HTTPStatus(502, "Bad Gateway"), HTTPStatus(504, "Gateway Timeout")]
+                                   .badGateway, .gatewayTimeout]
         self = known.first { $0.code == code } ?? HTTPStatus(code, code < 500 ? "Client Error" : "Server Error")
     }
 }

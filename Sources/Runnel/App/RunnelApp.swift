@@ -103,7 +103,8 @@ public final class RunnelApp: Sendable {
         } catch {
             throw RunnelError(error.description.replacingOccurrences(of: "--access-token", with: "--api-key"))
         }
-        ProviderAPI(backends: backends, key: ProviderKey(key: apiKey), metrics: metrics, limits: limits).install(into: &router)
+        ProviderAPI(backends: backends, key: ProviderKey(key: apiKey), metrics: metrics, limits: limits,
+                    maxReplyBytes: configuration.replies.maxBytes).install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)
 

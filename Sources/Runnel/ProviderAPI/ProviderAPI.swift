@@ -9,6 +9,8 @@ struct ProviderAPI: Sendable {
     let key: ProviderKey
     let metrics: Metrics
     let limits: ClientLimits
+    /// `--max-reply-bytes`: a whole answer's text, and how far a stream's client may lag.
+    let maxReplyBytes: Int
 
     /// Counts a reply in for the request's client (429 or 503 past the limits, README
     /// "Deploying") and in the metrics; the meter's end counts it out of both.
@@ -23,8 +25,8 @@ struct ProviderAPI: Sendable {
             try key.check(request)
             let call = try OpenAIFormat.request(request.body, backends: backends)
             let meter = try begin(request, call, .openAI)
-            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter) }
-            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter)), meter: meter)
+            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter, maxBytes: maxReplyBytes) }
+            return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter, maxBytes: maxReplyBytes)), meter: meter)
         }
         router.add(.get, "/v1/models") { request in
             try key.check(request)
@@ -34,8 +36,8 @@ struct ProviderAPI: Sendable {
             try key.check(request)
             let call = try AnthropicFormat.request(request.body, backends: backends)
             let meter = try begin(request, call, .anthropic)
-            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter) }
-            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter)), meter: meter)
+            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter, maxBytes: maxReplyBytes) }
+            return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter, maxBytes: maxReplyBytes)), meter: meter)
         }
         let generate: Router.Handler = { request in
             try key.check(request)
@@ -44,8 +46,8 @@ struct ProviderAPI: Sendable {
             let (model, method) = try GeminiFormat.split(segment)
             let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
             let meter = try begin(request, call, .gemini)
-            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter) }
-            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter)), meter: meter)
+            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter, maxBytes: maxReplyBytes) }
+            return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter, maxBytes: maxReplyBytes)), meter: meter)
         }
         for version in ["v1beta", "v1"] {
             router.add(.post, "/\(version)/models/{model}", maxBodySize: ChatAPI.maxBodySize, generate)

@@ -6,7 +6,15 @@ import Sockets
 /// takes everything there is at once: what piles up while a write is in progress goes
 /// out in the next one, as a reply's log does for `/api/message`. An instant backend
 /// (`echo`) so costs a few writes per stream rather than one per event.
+///
+/// Bounded: the pump never waits for the writer (a backend's events cannot be held
+/// back), so what a slow client has not taken is capped at `maxPendingBytes`
+/// (`--max-reply-bytes`, README "SDKs"); past it `put` refuses and the stream ends.
 final class ProviderOutbox: Sendable {
+    let maxPendingBytes: Int
+
+    init(maxPendingBytes: Int) { self.maxPendingBytes = maxPendingBytes }
+
     private struct State {
         var bytes: [UInt8] = []
         var done = false
@@ -18,16 +26,21 @@ final class ProviderOutbox: Sendable {
     private let state = Lock(State())
 
     /// Adds `bytes`; `done`: nothing follows them; `drops`: nothing follows, and the
-    /// connection closes without the body's end (README "Mock scenarios").
-    func put(_ bytes: [UInt8], done: Bool = false, drops: Bool = false) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+    /// connection closes without the body's end (README "Mock scenarios"). False, and
+    /// nothing added, when that would leave more than ``maxPendingBytes`` untaken; the
+    /// closing bytes (`done` or `drops`) are always taken.
+    @discardableResult
+    func put(_ bytes: [UInt8], done: Bool = false, drops: Bool = false) -> Bool {
+        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard done || drops || state.bytes.count + bytes.count <= maxPendingBytes else { return (false, nil) }
             state.bytes += bytes
             state.done = state.done || done || drops
             state.drops = state.drops || drops
             defer { state.waiter = nil }
-            return state.waiter
+            return (true, state.waiter)
         }
         waiter?.resume()
+        return accepted
     }
 
     /// Everything put so far (waiting for something unless done) and whether that is all.

@@ -26,6 +26,8 @@ enum ProviderReply {
         var signature = ""
         var usage = ChatUsage()
         var finish: ChatFinishReason?
+        /// UTF-8 bytes of `text` and `reasoning`, kept as they grow (a whole answer's bound).
+        private(set) var textBytes = 0
 
         init(model: String) {
             id = ReplyID.make()
@@ -35,8 +37,12 @@ enum ProviderReply {
 
         mutating func note(_ event: ChatEvent) {
             switch event {
-            case .delta(let piece): text += piece
-            case .reasoning(let piece): reasoning += piece
+            case .delta(let piece):
+                text += piece
+                textBytes += piece.utf8.count
+            case .reasoning(let piece):
+                reasoning += piece
+                textBytes += piece.utf8.count
             case .reasoningSignature(let piece): signature += piece
             case .usage(let counts): usage = counts
             case .finish(let reason): finish = reason
@@ -64,7 +70,10 @@ enum ProviderReply {
     /// A streamed answer: 200 and `text/event-stream` once the backend has started well.
     /// `meter` counts the reply: it ends when the response's producer does (which runs
     /// once, whatever the client does), or here if the backend fails before the answer.
-    static func stream(_ request: ProviderRequest, encoder: some Encoder, meter: ProviderMeter) async throws(HTTPError) -> Response {
+    /// A client that falls `maxBytes` behind the backend gets the format's error event
+    /// `client_too_slow`, and the backend stops.
+    static func stream(_ request: ProviderRequest, encoder: some Encoder, meter: ProviderMeter,
+                       maxBytes: Int) async throws(HTTPError) -> Response {
         let events: PulledEvents
         do {
             events = try await PulledEvents.start(request.backend.stream(request.chat), meter: meter)
@@ -77,7 +86,7 @@ enum ProviderReply {
         var response = Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
         ]) { writer in
-            let outbox = ProviderOutbox()
+            let outbox = ProviderOutbox(maxPendingBytes: maxBytes)
             // The pump keeps the connection's executor, so the backend and the socket
             // share its event loop, as a reply's backend task does.
             let pump = Task(executorPreference: writer.executor) {
@@ -98,7 +107,12 @@ enum ProviderReply {
                         }
                         summary.note(event)
                         let bytes = encoder.encode(event, summary)
-                        if !bytes.isEmpty { outbox.put(bytes) }
+                        if !bytes.isEmpty, !outbox.put(bytes) {
+                            let error = HTTPError.clientTooSlow(behindBy: maxBytes)
+                            meter.settle(.failed, code: error.code)
+                            outbox.put(encoder.fail(error, summary), done: true)
+                            return  // the backend stops with this task
+                        }
                     }
                     if Task.isCancelled { return }  // the client left: nobody to tell
                     meter.settle(.completed)
@@ -133,14 +147,22 @@ enum ProviderReply {
     }
 
     /// A whole answer: every event collected; any failure is the format's HTTP error.
-    static func collect(_ request: ProviderRequest, meter: ProviderMeter) async throws(HTTPError) -> Summary {
+    /// Its text and reasoning together hold at most `maxBytes` (`reply_too_large` past it).
+    static func collect(_ request: ProviderRequest, meter: ProviderMeter, maxBytes: Int) async throws(HTTPError) -> Summary {
         defer { meter.end() }
         var summary = Summary(model: request.model)
         do {
             for try await event in request.backend.stream(request.chat) {
                 summary.note(event)
                 meter.note(event)
+                if summary.textBytes > maxBytes {
+                    let error = HTTPError.wholeAnswerTooLarge(maxBytes)
+                    meter.settle(.failed, code: error.code)
+                    throw error  // leaving the loop stops the backend
+                }
             }
+        } catch let error as HTTPError {
+            throw error
         } catch let error as ChatBackendError {
             if !Task.isCancelled { meter.settle(.failed, code: error.code.rawValue) }
             throw HTTPError(backend: error)

@@ -41,6 +41,40 @@ final class ProviderAPITests: XCTestCase {
         }
     }
 
+    /// The backend does not wait for a stream's client (README "SDKs"): what the client has
+    /// not taken is bounded by --max-reply-bytes, past which the stream ends with the
+    /// format's error event and the backend (here its upstream connection) stops.
+    func testAStreamsClientFallingTooFarBehindGetsAnErrorAndTheUpstreamCloses() throws {
+        var events = ""
+        for index in 0..<4000 { events += #"data: {"model":"m","choices":[{"delta":{"content":"w\#(index) "}}]}"# + "\n\n" }
+        let upstream = try fakeUpstream([.head(), .sendThenAwaitClientClose(Array(events.utf8))])
+        let (_, port) = try startRunnel(environment: ["OPENAI_API_KEY": "sk-provider-test-0123456789"]) {
+            $0.backend = "openai"
+            $0.baseURL = upstream.baseURL + "/v1"
+            $0.replies.maxBytes = 16 << 10
+            $0.server.sendBufferBytes = 8 << 10  // so the socket holds little of the 320 KB
+        }
+        let client = try TestClient(port: port, receiveBuffer: 4096)
+        let body = #"{"model":"openai","stream":true,"messages":[{"role":"user","content":"go"}]}"#
+        try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        wait(for: [upstream.clientClosed], timeout: 10)  // stopped while this client read nothing
+        var text = ""
+        while !text.hasSuffix("0\r\n\r\n") { text += String(decoding: try client.receiveSome(), as: UTF8.self) }
+        XCTAssertTrue(text.contains(#""code":"client_too_slow""#), String(text.suffix(400)))
+        XCTAssertTrue(text.contains("w0 "))
+        XCTAssertFalse(text.contains("w3999 "), "the rest of the reply was never sent")
+    }
+
+    func testAWholeAnswerLongerThanTheReplyBoundIsAnError() throws {
+        let (_, port) = try startRunnel { $0.replies.maxBytes = 1000 }
+        let long = (0..<100).map { "word\($0)-\(String(repeating: "x", count: 20))" }.joined(separator: " ")
+        let tooLong = try post(port, "/v1/chat/completions", #"{"model":"echo","messages":[{"role":"user","content":"\#(long)"}]}"#)
+        XCTAssertEqual(tooLong.status, 502, tooLong.text)
+        XCTAssertEqual((tooLong.json?["error"] as? [String: Any])?["code"] as? String, "reply_too_large")
+        let short = try post(port, "/v1/chat/completions", #"{"model":"echo","messages":[{"role":"user","content":"one two"}]}"#)
+        XCTAssertEqual(short.status, 200, short.text)
+    }
+
     func testErrorsTakeEachFormatsShape() throws {
         let (_, port) = try startRunnel()
         let openAI = try post(port, "/v1/chat/completions", #"{"model":"mock","messages":[{"role":"user","content":"hi"}],"n":3}"#)
