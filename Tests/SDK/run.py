@@ -17,11 +17,14 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
+import urllib.request
 
 import anthropic
 import openai
@@ -342,6 +345,35 @@ def test_gemini_client_breaks_off(server):
 
 
 # ---- keys, upstream failures, across formats --------------------------------------------
+
+def test_heartbeats_in_a_silent_stream_and_each_sdk_reads_through_them(binary):
+    # A reply that stalls longer than --heartbeat-seconds: the raw streams carry pings
+    # (OpenAI's an SSE comment, Anthropic's its own event), and each SDK still reads the
+    # whole text. Gemini's streams get none (its SDK reads any non-data line as JSON).
+    mocks = tempfile.mkdtemp(prefix="runnel-sdk-mocks-")
+    with open(os.path.join(mocks, "stall.txt"), "w") as scenario:
+        scenario.write("trigger: exact /stall\nstall: at 2 for 2200 ms\n--- reply\none two three four\n")
+    server = Runnel(binary, "--mocks", mocks, "--heartbeat-seconds", "1")
+    try:
+        asks = [
+            ("/v1/chat/completions", {"model": "mock", "stream": True, "messages": [{"role": "user", "content": "/stall"}]}, b"\n: ping\n\n", 1),
+            ("/v1/messages", {"model": "mock", "max_tokens": 50, "stream": True, "messages": [{"role": "user", "content": "/stall"}]},
+             b"event: ping\n", 2),  # the first is message_start's
+        ]
+        for path, body, ping, least in asks:
+            request = urllib.request.Request(server.url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+            raw = urllib.request.urlopen(request, timeout=30).read()
+            check(raw.count(ping) >= least, f"{path}: {raw.count(ping)} pings in {raw[-300:]!r}")
+        chunks = openai_client(server).chat.completions.create(model="mock", stream=True, messages=[{"role": "user", "content": "/stall"}])
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+        check(text == "one two three four", text)
+        with anthropic_client(server).messages.stream(model="mock", max_tokens=50, messages=[{"role": "user", "content": "/stall"}]) as stream:
+            text = "".join(stream.text_stream)
+        check(text == "one two three four", text)
+    finally:
+        server.stop()
+        shutil.rmtree(mocks, ignore_errors=True)
+
 
 def test_api_key_as_each_sdk_sends_it(binary):
     server = Runnel(binary, "--api-key", KEY)

@@ -104,7 +104,7 @@ public final class RunnelApp: Sendable {
             throw RunnelError(error.description.replacingOccurrences(of: "--access-token", with: "--api-key"))
         }
         ProviderAPI(backends: backends, key: ProviderKey(key: apiKey), metrics: metrics, limits: limits,
-                    maxReplyBytes: configuration.replies.maxBytes).install(into: &router)
+                    maxReplyBytes: configuration.replies.maxBytes, heartbeat: configuration.heartbeat).install(into: &router)
         Site(files: StaticFiles(store: frontend), pages: pages, reloadHub: reloadHub, heartbeat: configuration.heartbeat)
             .install(into: &router)
 

@@ -63,6 +63,9 @@ enum AnthropicFormat {
 
     /// The streamed events; one block at a time, a new one when the kind changes.
     struct Encoder: ProviderReply.Encoder {
+        /// Anthropic's own `ping` event, which its API also sends and its SDK expects.
+        static let ping = ProviderReply.event("ping", .object([("type", .string("ping"))]))
+        let heartbeat: [UInt8]? = Encoder.ping
         private enum Block: String { case thinking, text }
         private var open: Block?
         private var nextIndex = 0
@@ -74,7 +77,7 @@ enum AnthropicFormat {
                 ("usage", .object([("input_tokens", .int(summary.inputTokens)), ("output_tokens", .int(0))])),
             ])
             return ProviderReply.event("message_start", .object([("type", .string("message_start")), ("message", message)]))
-                + ProviderReply.event("ping", .object([("type", .string("ping"))]))
+                + Self.ping
         }
 
         mutating func encode(_ event: ChatEvent, _ summary: ProviderReply.Summary) -> [UInt8] {

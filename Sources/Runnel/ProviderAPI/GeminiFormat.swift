@@ -99,6 +99,10 @@ enum GeminiFormat {
 
     /// The streamed answers: one per piece, then one with the finish reason and usage.
     struct Encoder: ProviderReply.Encoder {
+        /// None: google-genai reads any line that is not `data:` as JSON, so even an SSE
+        /// comment would break its stream.
+        let heartbeat: [UInt8]? = nil
+
         func start(_ summary: ProviderReply.Summary) -> [UInt8] { [] }
 
         func encode(_ event: ChatEvent, _ summary: ProviderReply.Summary) -> [UInt8] {

@@ -76,6 +76,8 @@ enum OpenAIFormat {
     /// The streamed `chat.completion.chunk` events.
     struct Encoder: ProviderReply.Encoder {
         let includeUsage: Bool
+        /// An SSE comment: the SDK (like any SSE reader) skips it.
+        let heartbeat: [UInt8]? = ServerSentEvent.comment("ping")
         /// A text chunk's bytes before and after `"content":"…"`: the same for every
         /// chunk of the stream, so made once (this runs once per token).
         private var head: [UInt8] = []

@@ -11,6 +11,8 @@ struct ProviderAPI: Sendable {
     let limits: ClientLimits
     /// `--max-reply-bytes`: a whole answer's text, and how far a stream's client may lag.
     let maxReplyBytes: Int
+    /// `--heartbeat-seconds`: a silent stream's ping, in each format's way.
+    let heartbeat: Duration
 
     /// Counts a reply in for the request's client (429 or 503 past the limits, README
     /// "Deploying") and in the metrics; the meter's end counts it out of both.
@@ -25,7 +27,7 @@ struct ProviderAPI: Sendable {
             try key.check(request)
             let call = try OpenAIFormat.request(request.body, backends: backends)
             let meter = try begin(request, call, .openAI)
-            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter, maxBytes: maxReplyBytes) }
+            if call.stream { return try await ProviderReply.stream(call, encoder: OpenAIFormat.Encoder(includeUsage: call.includeUsage), meter: meter, maxBytes: maxReplyBytes, heartbeat: heartbeat) }
             return ProviderReply.json(OpenAIFormat.completion(try await ProviderReply.collect(call, meter: meter, maxBytes: maxReplyBytes)), meter: meter)
         }
         router.add(.get, "/v1/models") { request in
@@ -36,7 +38,7 @@ struct ProviderAPI: Sendable {
             try key.check(request)
             let call = try AnthropicFormat.request(request.body, backends: backends)
             let meter = try begin(request, call, .anthropic)
-            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter, maxBytes: maxReplyBytes) }
+            if call.stream { return try await ProviderReply.stream(call, encoder: AnthropicFormat.Encoder(), meter: meter, maxBytes: maxReplyBytes, heartbeat: heartbeat) }
             return ProviderReply.json(AnthropicFormat.message(try await ProviderReply.collect(call, meter: meter, maxBytes: maxReplyBytes)), meter: meter)
         }
         let generate: Router.Handler = { request in
@@ -46,7 +48,7 @@ struct ProviderAPI: Sendable {
             let (model, method) = try GeminiFormat.split(segment)
             let call = try GeminiFormat.request(request.body, model: model, stream: method == .streamGenerateContent, backends: backends)
             let meter = try begin(request, call, .gemini)
-            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter, maxBytes: maxReplyBytes) }
+            if call.stream { return try await ProviderReply.stream(call, encoder: GeminiFormat.Encoder(), meter: meter, maxBytes: maxReplyBytes, heartbeat: heartbeat) }
             return ProviderReply.json(GeminiFormat.whole(try await ProviderReply.collect(call, meter: meter, maxBytes: maxReplyBytes)), meter: meter)
         }
         for version in ["v1beta", "v1"] {

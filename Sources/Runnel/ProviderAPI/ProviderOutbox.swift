@@ -1,3 +1,4 @@
+import HTTPServer
 import Sockets
 
 /// The bytes a provider stream's pump has encoded and its writer has not sent yet.
@@ -21,6 +22,8 @@ final class ProviderOutbox: Sendable {
         /// The writer closes the connection instead of ending the body (the mock's `drop`).
         var drops = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// The taker's deadline passed before it began to wait: its next wait returns at once.
+        var woken = false
     }
 
     private let state = Lock(State())
@@ -44,28 +47,41 @@ final class ProviderOutbox: Sendable {
     }
 
     /// Everything put so far (waiting for something unless done) and whether that is all.
-    /// Returns at once, possibly with nothing, when the calling task is cancelled.
-    func take() async -> (bytes: [UInt8], done: Bool) {
+    /// Returns at once, possibly with nothing, when the calling task is cancelled, and
+    /// with nothing at `deadline` (a timer on `writer`'s event loop: no task).
+    func take(until deadline: ContinuousClock.Instant? = nil, on writer: (any ResponseBodyWriter)? = nil) async -> (bytes: [UInt8], done: Bool) {
+        if let ready = takeNow() { return ready }
+        let timer = deadline.flatMap { deadline in writer?.schedule(at: deadline) { [self] in wake() } }
+        defer {
+            timer?.cancel()
+            state.withLock { $0.woken = false }
+        }
         while true {
             if let ready = takeNow() { return ready }
-            if Task.isCancelled { return ([], false) }
+            if Task.isCancelled || state.withLock({ $0.woken }) { return ([], false) }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
                     let resumeNow = state.withLock { state -> Bool in
-                        if !state.bytes.isEmpty || state.done || Task.isCancelled { return true }
+                        if !state.bytes.isEmpty || state.done || state.woken || Task.isCancelled { return true }
                         state.waiter = continuation
                         return false
                     }
                     if resumeNow { continuation.resume() }
                 }
             } onCancel: {
-                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.waiter = nil }
-                    return state.waiter
-                }
-                waiter?.resume()
+                wake()
             }
         }
+    }
+
+    /// Ends the taker's wait, or the one it is about to begin.
+    private func wake() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.woken = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
     }
 
     /// Whether the stream ends by dropping its connection; read once `take` said done.

@@ -65,15 +65,19 @@ enum ProviderReply {
         mutating func finish(_ summary: Summary) -> [UInt8]
         /// The error event of a reply that failed after it started.
         mutating func fail(_ error: HTTPError, _ summary: Summary) -> [UInt8]
+        /// What a stream silent for `--heartbeat-seconds` sends so proxies keep it open,
+        /// or nil where the format's SDK would misread anything but its events.
+        var heartbeat: [UInt8]? { get }
     }
 
     /// A streamed answer: 200 and `text/event-stream` once the backend has started well.
     /// `meter` counts the reply: it ends when the response's producer does (which runs
     /// once, whatever the client does), or here if the backend fails before the answer.
     /// A client that falls `maxBytes` behind the backend gets the format's error event
-    /// `client_too_slow`, and the backend stops.
+    /// `client_too_slow`, and the backend stops. Silent for `heartbeat`, the stream gets
+    /// the format's heartbeat (a timer on the connection's loop, as for `/api/message`).
     static func stream(_ request: ProviderRequest, encoder: some Encoder, meter: ProviderMeter,
-                       maxBytes: Int) async throws(HTTPError) -> Response {
+                       maxBytes: Int, heartbeat: Duration) async throws(HTTPError) -> Response {
         let events: PulledEvents
         do {
             events = try await PulledEvents.start(request.backend.stream(request.chat), meter: meter)
@@ -131,10 +135,16 @@ enum ProviderReply {
                 pump.cancel()
                 meter.end()
             }
+            let ping = encoder.heartbeat
+            var lastWrite = ContinuousClock.now
             while true {
-                let (bytes, done) = await outbox.take()
+                var (bytes, done) = await outbox.take(until: ping.map { _ in lastWrite + heartbeat }, on: writer)
                 if Task.isCancelled { return }
-                if !bytes.isEmpty { try await writer.write(bytes) }
+                if bytes.isEmpty, !done, let ping { bytes = ping }
+                if !bytes.isEmpty {
+                    try await writer.write(bytes)
+                    lastWrite = .now
+                }
                 if done {
                     // Thrown, the server closes the connection without ending the body.
                     if outbox.dropsConnection { throw ChatStream.DroppedConnection() }

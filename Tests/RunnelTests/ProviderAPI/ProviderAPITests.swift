@@ -75,6 +75,36 @@ final class ProviderAPITests: XCTestCase {
         XCTAssertEqual(short.status, 200, short.text)
     }
 
+    /// A silent stream gets its format's heartbeat every --heartbeat-seconds (README
+    /// "SDKs"): an SSE comment on OpenAI's, Anthropic's own `ping` event; none on
+    /// Gemini's, whose SDK would read it as JSON.
+    func testASilentStreamGetsItsFormatsHeartbeat() throws {
+        let cases = [
+            ("/v1/chat/completions", #"{"model":"openai","stream":true,"messages":[{"role":"user","content":"go"}]}"#, ": ping\n\n"),
+            ("/v1/messages", #"{"model":"openai","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"go"}]}"#,
+             "event: ping\ndata: {\"type\":\"ping\"}\n\n"),
+        ]
+        for (path, body, ping) in cases {
+            let first = #"data: {"model":"m","choices":[{"delta":{"content":"first "}}]}"# + "\n\n"
+            let upstream = try fakeUpstream([.head(), .text(first), .awaitClientClose])
+            let (_, port) = try startRunnel(environment: ["OPENAI_API_KEY": "sk-provider-test-0123456789"]) {
+                $0.backend = "openai"
+                $0.baseURL = upstream.baseURL + "/v1"
+                $0.heartbeat = .milliseconds(50)
+            }
+            let client = try TestClient(port: port)
+            try client.send("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            XCTAssertEqual(try client.readResponse(bodyless: true).status, 200, path)
+            // After its first text the upstream says nothing more: what follows is heartbeats.
+            var seen = ""
+            while !(seen.components(separatedBy: "first ").dropFirst().last?.contains(ping) ?? false) {
+                seen += String(decoding: try client.receiveSome(), as: UTF8.self)
+            }
+            client.abort()
+        }
+        XCTAssertNil(GeminiFormat.Encoder().heartbeat)
+    }
+
     func testErrorsTakeEachFormatsShape() throws {
         let (_, port) = try startRunnel()
         let openAI = try post(port, "/v1/chat/completions", #"{"model":"mock","messages":[{"role":"user","content":"hi"}],"n":3}"#)
