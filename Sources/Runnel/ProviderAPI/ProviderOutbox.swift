@@ -84,6 +84,9 @@ final class ProviderOutbox: Sendable {
         waiter?.resume()
     }
 
+    /// Whether the writer is waiting in `take` (so a test can put while it waits).
+    var hasWaitingTaker: Bool { state.withLock { $0.waiter != nil } }
+
     /// Whether the stream ends by dropping its connection; read once `take` said done.
     var dropsConnection: Bool { state.withLock { $0.drops } }
 

@@ -15,7 +15,7 @@ final class ProviderOutboxTests: XCTestCase {
     func testATakeWaitsForThePump() async {
         let outbox = ProviderOutbox(maxPendingBytes: 1024)
         let taker = Task { await outbox.take() }
-        try? await Task.sleep(for: .milliseconds(20))
+        XCTAssertTrue(eventually { outbox.hasWaitingTaker })
         outbox.put(Array("x".utf8))
         let taken = await taker.value
         XCTAssertEqual(taken.bytes, Array("x".utf8))
@@ -25,7 +25,7 @@ final class ProviderOutboxTests: XCTestCase {
     func testCancellingAWaitingTakeEndsItEmpty() async {
         let outbox = ProviderOutbox(maxPendingBytes: 1024)
         let taker = Task { await outbox.take() }
-        try? await Task.sleep(for: .milliseconds(20))
+        XCTAssertTrue(eventually { outbox.hasWaitingTaker })
         taker.cancel()
         let taken = await taker.value
         XCTAssertEqual(taken.bytes, [])
