@@ -993,6 +993,18 @@ def mock_reply(p, message):
           .then((t) => done(JSON.parse(t.trim().split('\\n\\n').pop().slice(6)).full_response));""", message)
 
 
+def check_last_reply_is_the_mocks(p, message):
+    """The page's last reply equals the mock's whole reply to `message`, in its data and as
+    rendered; returns that text."""
+    full = p.js("return window.runnel.chat.messages.at(-1).text;")
+    expected = mock_reply(p, message)
+    check(full == expected, f"the reply differs from the mock's ({len(full)} vs {len(expected)} chars)")
+    shown = p.js("return [...document.querySelectorAll('#messages > article.assistant')].pop()"
+                 ".querySelector('.body').innerText;")
+    check(shown.split() == expected.split(), "the rendered reply differs from the mock's")
+    return full
+
+
 @test("reload_mid_reply_continues")
 def reload_mid_reply_continues(p):
     p.open()
@@ -1005,12 +1017,7 @@ def reload_mid_reply_continues(p):
     p.wait_reloaded()
     check(p.js("return window.runnel.chat.messages.at(-1).replyId;") == reply_id, "the reloaded page follows another reply")
     m = p.wait_reply("done", 20)
-    full = p.js("return window.runnel.chat.messages.at(-1).text;")
-    expected = mock_reply(p, "/long 400")
-    check(full == expected, f"the continued reply differs from the mock's ({len(full)} vs {len(expected)} chars)")
-    shown = p.js("return [...document.querySelectorAll('#messages > article.assistant')].pop()"
-                 ".querySelector('.body').innerText;")
-    check(shown.split() == expected.split(), "the rendered reply differs from the mock's")
+    full = check_last_reply_is_the_mocks(p, "/long 400")
     check([x["role"] for x in p.messages()] == ["user", "assistant"], f"messages: {p.messages()}")
     return f"continued reply {reply_id[:8]}…: {len(full.split())} words, none lost or doubled"
 
@@ -1085,12 +1092,7 @@ def fresh_browser_rebuilds_the_chat_from_the_server(p):
     check(shown[1]["text"].split() != [] and shown[1]["status"] == "done", f"the earlier reply shown: {shown[1]}")
 
     p.wait_reply("done", 30, count=2)
-    full = p.js("return window.runnel.chat.messages.at(-1).text;")
-    expected = mock_reply(p, "/long 400")
-    check(full == expected, f"the followed reply differs from the mock's ({len(full)} vs {len(expected)} chars)")
-    rendered = p.js("return [...document.querySelectorAll('#messages > article.assistant')].pop()"
-                    ".querySelector('.body').innerText;")
-    check(rendered.split() == expected.split(), "the rendered reply differs from the mock's")
+    full = check_last_reply_is_the_mocks(p, "/long 400")
     return f"rebuilt 2 turns from the server, followed reply {reply_id[:8]}…: {len(full.split())} words"
 
 
